@@ -1,0 +1,272 @@
+"""Configuration: conf/base.yaml, overlaid by a profile and --set KEY=VALUE, validated once.
+
+Every key is declared in SPEC with its type and a one-line doc; unknown keys, wrong types and
+bad values stop a job before it starts (UserError, exit 2). Secrets are never config values:
+the token key is named by `tokenisation.key_file` or `tokenisation.key_env`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from footfall.errors import UserError
+
+# key -> (type, doc). Types: str, int, float, bool, "str?" (optional str), "list[str]", "date".
+SPEC: dict[str, tuple[Any, str]] = {
+    "paths.landing": (str, "landing zone root; events under <landing>/events/date=YYYY-MM-DD/"),
+    "paths.reference": (str, "folder with cells.csv, areas.csv and optional subscribers.csv"),
+    "paths.lake": (str, "Delta Lake root; each table is <lake>/<table>"),
+    "paths.reports": (str, "quality and analysis reports land here, one folder per date"),
+    "paths.ground_truth": (str, "generator's ground truth (demo/evaluation only)"),
+    "time.zone": (str, "IANA zone of local days and hours (METHOD 2)"),
+    "tokenisation.period": (str, "token period; only 'month' is defined by METHOD 3.1"),
+    "tokenisation.key_file": ("str?", "file holding the master key as hex (>= 32 bytes)"),
+    "tokenisation.key_env": ("str?", "environment variable holding the master key as hex"),
+    "tokenisation.create_key_if_missing": (
+        bool,
+        "create a random key file (mode 0600) on first use; local demo profile only",
+    ),
+    "ingest.max_lateness_days": (int, "late events accepted up to this many days before landing"),
+    "ingest.input_format": (str, "landing file format: csv (csv.gz) or parquet"),
+    "ingest.max_partition_bytes": (str, "input split size for landing files (e.g. 128m)"),
+    "subscribers.home_mccs": ("list[str]", "MCCs of domestic subscribers; others are roamers"),
+    "origins.level": (str, "origin granularity: area, district or region"),
+    "origins.min_nights": (int, "nights at the modal area needed for a known home"),
+    "release.k_min": (int, "minimum distinct subscribers behind any released value"),
+    "release.rounding": (int, "released values are rounded half-up to a multiple of this"),
+    "quality.max_quarantine_rate": (float, "critical: quarantined/rows_read must stay under"),
+    "quality.min_coverage": (float, "critical: share of areas with a released daily value"),
+    "quality.volume_tolerance": (
+        float,
+        "critical: |daily total / median of previous releases - 1| must stay under",
+    ),
+    "quality.volume_history": (int, "how many previous releases the volume check looks at"),
+    "generate.subscribers": (int, "synthetic population's subscribers (before market share)"),
+    "generate.days": (int, "days of events to generate"),
+    "generate.start": ("date", "first generated day"),
+    "generate.seed": (int, "seed: the same seed gives the same files"),
+    "generate.regions": (int, "synthetic regions"),
+    "generate.districts_per_region": (int, "districts per region"),
+    "generate.areas_per_district": (int, "areas per district"),
+    "generate.roamer_share": (float, "share of inbound roamers among subscribers"),
+    "generate.fault_rate": (float, "rate of each injected quarantine fault"),
+    "generate.duplicate_rate": (float, "rate of exact duplicate rows"),
+    "generate.late_rate": (float, "share of events landing one to three days late"),
+    "generate.intervention_area": ("str?", "area whose visits get an uplift (empty: none)"),
+    "generate.intervention_date": ("date?", "first day of the uplift"),
+    "generate.intervention_uplift": (float, "relative uplift of visits, e.g. 0.2"),
+    "generate.files_per_day": (int, "CSV.gz files per landing day"),
+    "run.release": (bool, "footfall run ends each date with the release gate"),
+}
+# `spark.*` keys are free-form and passed to the SparkSession as they are (e.g. spark.master).
+SPARK_PREFIX = "spark."
+
+ORIGIN_LEVELS = ("area", "district", "region")
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
+    """Check (and for --set strings, parse) one value against its declared type."""
+    bad = UserError(f"config {key}: expected {getattr(kind, '__name__', kind)}, got {value!r} ({source})")
+    if value is None:
+        if isinstance(kind, str) and kind.endswith("?"):
+            return None
+        raise bad
+    if isinstance(kind, str) and kind.endswith("?"):
+        kind = kind[:-1]
+        kind = str if kind == "str" else kind
+        if value == "":
+            return None
+    from_text = isinstance(value, str) and source.startswith("--set")
+    if kind is bool:
+        if from_text and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, bool):
+            return value
+        raise bad
+    if kind is int:
+        if from_text:
+            try:
+                return int(value)
+            except ValueError:
+                raise bad from None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise bad
+    if kind is float:
+        if from_text:
+            try:
+                return float(value)
+            except ValueError:
+                raise bad from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise bad
+    if kind == "date":
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise bad from None
+    if kind == "list[str]":
+        if from_text:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        raise bad
+    if kind is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise bad
+    raise bad
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated configuration: flat dotted keys, plus the spark.* settings."""
+
+    values: Mapping[str, Any]
+    spark: Mapping[str, str]
+    sources: tuple[str, ...]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def path(self, key: str) -> Path:
+        """A `paths.*` value as an absolute Path."""
+        return Path(self.values[f"paths.{key}"]).expanduser().resolve()
+
+    def table(self, name: str) -> str:
+        """Location of a Delta table under paths.lake."""
+        return str(self.path("lake") / name)
+
+    @property
+    def zone(self) -> str:
+        return self.values["time.zone"]
+
+    def hash(self) -> str:
+        """A stable hash of every value (spark settings excluded), recorded with releases."""
+        blob = json.dumps({k: str(v) for k, v in sorted(self.values.items())}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with some dotted keys replaced (keys written with '__' for '.')."""
+        values = dict(self.values)
+        for k, v in overrides.items():
+            values[k.replace("__", ".")] = v
+        return Config(values=values, spark=self.spark, sources=self.sources)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UserError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"config file {path} must hold a mapping of sections")
+    return data
+
+
+def load_config(conf: str | Path, overrides: Iterable[str] = ()) -> Config:
+    """Load base.yaml (beside the profile), the profile itself, then --set KEY=VALUE overrides."""
+    profile = Path(conf)
+    layers: list[tuple[str, dict[str, Any]]] = []
+    base = profile.parent / "base.yaml"
+    if profile.name != "base.yaml" and base.is_file():
+        layers.append((str(base), _flatten(_read_yaml(base))))
+    layers.append((str(profile), _flatten(_read_yaml(profile))))
+    sets: dict[str, Any] = {}
+    for item in overrides:
+        if "=" not in item:
+            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. --set release.k_min=20")
+        key, value = item.split("=", 1)
+        sets[key.strip()] = value
+    layers.append(("--set", sets))
+
+    values: dict[str, Any] = {}
+    spark: dict[str, str] = {}
+    for source, flat in layers:
+        for key, value in flat.items():
+            if key.startswith(SPARK_PREFIX):
+                spark[key] = str(value).lower() if isinstance(value, bool) else str(value)
+                continue
+            if key not in SPEC:
+                raise UserError(f"unknown config key {key!r} in {source}; see README 'Configuration'")
+            values[key] = _coerce(key, SPEC[key][0], value, source)
+    missing = [k for k in SPEC if k not in values]
+    if missing:
+        raise UserError(f"config keys missing: {', '.join(missing)} (is conf/base.yaml beside {profile}?)")
+    cfg = Config(values=values, spark=spark, sources=tuple(s for s, _ in layers))
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Value checks beyond types; each failure names the key and what to set."""
+    v = cfg.values
+    try:
+        ZoneInfo(v["time.zone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"time.zone {v['time.zone']!r} is not an IANA zone (e.g. Europe/London)") from None
+    if v["tokenisation.period"] != "month":
+        raise UserError("tokenisation.period must be 'month' (METHOD 3.1)")
+    if not v["tokenisation.key_file"] and not v["tokenisation.key_env"]:
+        raise UserError("set tokenisation.key_file or tokenisation.key_env to provide the token key")
+    if v["origins.level"] not in ORIGIN_LEVELS:
+        raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
+    if v["ingest.input_format"] not in ("csv", "parquet"):
+        raise UserError("ingest.input_format must be csv or parquet")
+    for key in ("ingest.max_lateness_days", "origins.min_nights", "quality.volume_history"):
+        if v[key] < 0:
+            raise UserError(f"{key} must be >= 0")
+    for key in ("release.k_min", "release.rounding", "generate.subscribers", "generate.days"):
+        if v[key] < 1:
+            raise UserError(f"{key} must be >= 1")
+    for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):
+        if not 0 <= v[key] <= 1:
+            raise UserError(f"{key} must be between 0 and 1")
+    if not v["subscribers.home_mccs"] or any(
+        len(m) != 3 or not m.isdigit() for m in v["subscribers.home_mccs"]
+    ):
+        raise UserError("subscribers.home_mccs must be a list of 3-digit MCCs, e.g. ['234', '235']")
+
+
+def parse_date(text: str, what: str = "--date") -> dt.date:
+    """A YYYY-MM-DD argument, or a UserError that says so."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{what} {text!r}: expected YYYY-MM-DD") from None
+
+
+def parse_period(text: str) -> str:
+    """A YYYY-MM argument, or a UserError that says so."""
+    try:
+        dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise UserError(f"--period {text!r}: expected YYYY-MM") from None
+    if len(text) != 7:
+        raise UserError(f"--period {text!r}: expected YYYY-MM")
+    return text

@@ -1,0 +1,124 @@
+"""Delta Lake and reference-file IO at the edges of the pipeline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from footfall import columns as C
+from footfall.config import Config
+from footfall.errors import UserError
+from footfall.tables import Table
+
+log = logging.getLogger(__name__)
+
+
+def conform(df: DataFrame, table: Table) -> DataFrame:
+    """Select the contract's columns in order, cast to the contract's types."""
+    missing = [c for c in table.columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{table.name}: missing columns {missing}")
+    return df.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in table.schema.fields])
+
+
+def table_exists(spark: SparkSession, path: str) -> bool:
+    from delta.tables import DeltaTable
+
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def replace_where(df: DataFrame, cfg: Config, table: Table, predicate: str) -> int | None:
+    """Atomically replace the rows matching predicate with df (idempotent re-runs); returns
+    the new Delta version."""
+    path = cfg.table(table.name)
+    writer = (
+        conform(df, table)
+        .write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate)
+    )
+    if table.partition_by:
+        writer = writer.partitionBy(*table.partition_by)
+    writer.save(path)
+    return delta_version(df.sparkSession, path)
+
+
+def append(df: DataFrame, cfg: Config, table: Table) -> int | None:
+    """Append rows to a table (creating it with its partitioning); returns the new version."""
+    path = cfg.table(table.name)
+    writer = conform(df, table).write.format("delta").mode("append")
+    if table.partition_by:
+        writer = writer.partitionBy(*table.partition_by)
+    writer.save(path)
+    return delta_version(df.sparkSession, path)
+
+
+def delta_version(spark: SparkSession, path: str) -> int | None:
+    from delta.tables import DeltaTable
+
+    if not DeltaTable.isDeltaTable(spark, path):
+        return None
+    return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+
+
+def read_table(spark: SparkSession, cfg: Config, table: Table) -> DataFrame:
+    """A Delta table of the lake, or an empty frame with the contract's schema if absent."""
+    path = cfg.table(table.name)
+    if not table_exists(spark, path):
+        return spark.createDataFrame([], table.schema)
+    return spark.read.format("delta").load(path)
+
+
+def read_required(spark: SparkSession, cfg: Config, table: Table, hint: str) -> DataFrame:
+    """A table a job needs; a clear error naming the job to run first when it is absent."""
+    path = cfg.table(table.name)
+    if not table_exists(spark, path):
+        raise UserError(f"table {table.name} not found at {path}: {hint}")
+    return spark.read.format("delta").load(path)
+
+
+AREAS_SCHEMA = T.StructType(
+    [
+        T.StructField(C.AREA_ID, T.StringType(), False),
+        T.StructField(C.AREA_NAME, T.StringType(), True),
+        T.StructField(C.DISTRICT_ID, T.StringType(), False),
+        T.StructField(C.REGION_ID, T.StringType(), False),
+        T.StructField(C.POPULATION, T.LongType(), False),
+    ]
+)
+CELLS_SCHEMA = T.StructType(
+    [
+        T.StructField(C.CELL_ID, T.StringType(), False),
+        T.StructField(C.AREA_ID, T.StringType(), False),
+        T.StructField(C.LAT, T.DoubleType(), True),
+        T.StructField(C.LON, T.DoubleType(), True),
+        T.StructField(C.VALID_FROM, T.DateType(), False),
+        T.StructField(C.VALID_TO, T.DateType(), True),
+    ]
+)
+
+
+def _read_reference_csv(spark: SparkSession, path: Path, schema: T.StructType) -> DataFrame:
+    if not path.is_file():
+        raise UserError(f"reference file not found: {path} (check paths.reference)")
+    header = path.read_text().splitlines()[0].strip().split(",") if path.stat().st_size else []
+    expected = [f.name for f in schema.fields]
+    if header != expected:
+        raise UserError(f"{path}: header must be {','.join(expected)}, found {','.join(header)}")
+    return spark.read.csv(str(path), header=True, schema=schema, mode="FAILFAST")
+
+
+def read_areas(spark: SparkSession, cfg: Config) -> DataFrame:
+    """areas.csv (small: one row per area)."""
+    return _read_reference_csv(spark, cfg.path("reference") / "areas.csv", AREAS_SCHEMA)
+
+
+def read_cells(spark: SparkSession, cfg: Config) -> DataFrame:
+    """cells.csv with its versions, joined to the area's region (small: one row per version)."""
+    cells = _read_reference_csv(spark, cfg.path("reference") / "cells.csv", CELLS_SCHEMA)
+    areas = read_areas(spark, cfg).select(C.AREA_ID, C.DISTRICT_ID, C.REGION_ID)
+    return cells.join(F.broadcast(areas), C.AREA_ID, "left")

@@ -1,0 +1,62 @@
+"""The one SparkSession factory: Delta enabled, jars from the local cache, settings from conf."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from footfall.errors import UserError
+from footfall.jars import cached_jars, default_jars_dir
+
+log = logging.getLogger(__name__)
+
+DELTA_SETTINGS = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+# Local-mode defaults for 2 cores and 24 GiB; conf/*.yaml `spark.*` keys override them.
+DEFAULTS = {
+    "spark.app.name": "footfall",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.databricks.delta.schema.autoMerge.enabled": "false",
+}
+
+
+def _delta_on_classpath(settings: Mapping[str, str]) -> bool:
+    """On a cluster the jars may already be given with --jars/--packages (spark-submit)."""
+    given = settings.get("spark.jars", "") + settings.get("spark.jars.packages", "")
+    return "delta" in given or os.environ.get("FOOTFALL_DELTA_PROVIDED") == "1"
+
+
+def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession:
+    """Get or create the SparkSession with Delta Lake and the given spark.* settings."""
+    settings = {**DEFAULTS, **(spark_settings or {})}
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if not _delta_on_classpath(settings) and not _submitted():
+        jars = cached_jars()
+        if not any("delta-spark" in Path(j).name for j in jars):
+            raise UserError(
+                f"Delta Lake jars not found in {default_jars_dir()}: run `make setup` once "
+                "(it resolves them from Maven Central), or set FOOTFALL_JARS_DIR"
+            )
+        settings["spark.jars"] = ",".join(jars)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder
+    for key, value in {**settings, **DELTA_SETTINGS}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def _submitted() -> bool:
+    """True under spark-submit, where jars come from --jars / --packages."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ or "SPARK_SUBMIT_OPTS" in os.environ

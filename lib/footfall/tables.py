@@ -1,0 +1,214 @@
+"""Delta table contracts (METHOD 3.2, 4, 8): name, schema and partition columns, declared once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import types as T
+
+from footfall import columns as C
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    schema: T.StructType
+    partition_by: tuple[str, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.schema.fields]
+
+
+def _s(*fields: tuple[str, T.DataType, bool]) -> T.StructType:
+    return T.StructType([T.StructField(n, t, nullable) for n, t, nullable in fields])
+
+
+STR, INT, LONG, DBL, DATE, TS, BOOL = (
+    T.StringType(),
+    T.IntegerType(),
+    T.LongType(),
+    T.DoubleType(),
+    T.DateType(),
+    T.TimestampType(),
+    T.BooleanType(),
+)
+
+EVENTS = Table(
+    "events",
+    _s(
+        (C.TOKEN, STR, False),
+        (C.EVENT_TIME, TS, False),
+        (C.EVENT_DATE, DATE, False),
+        (C.EVENT_HOUR, INT, False),
+        (C.CELL_ID, STR, False),
+        (C.AREA_ID, STR, False),
+        (C.REGION_ID, STR, False),
+        (C.MCC, STR, False),
+        (C.EVENT_TYPE, STR, False),
+        (C.PERIOD, STR, False),
+        (C.LANDING_DATE, DATE, False),
+    ),
+    (C.EVENT_DATE, C.REGION_ID),
+    (C.TOKEN, C.EVENT_TIME, C.CELL_ID, C.EVENT_TYPE),
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    _s(
+        (C.LANDING_DATE, DATE, False),
+        (C.REASON, STR, False),
+        (C.TOKEN, STR, True),  # token where the IMSI is valid and the period known
+        ("imsi_shape", STR, True),  # e.g. digits:14, never the value
+        ("msisdn_shape", STR, True),
+        ("imei_shape", STR, True),
+        (C.EVENT_TIME, STR, True),  # raw text unless it looks like an identifier
+        (C.CELL_ID, STR, True),
+        (C.EVENT_TYPE, STR, True),
+        ("fields", INT, True),  # number of fields the line split into
+        (C.SOURCE_FILE, STR, False),
+    ),
+    (C.LANDING_DATE,),
+    (),
+)
+
+INGEST_LOG = Table(
+    "ingest_log",
+    _s(
+        (C.LANDING_DATE, DATE, False),
+        ("status", STR, False),  # ok | failed
+        ("rows_read", LONG, True),
+        ("rows_valid", LONG, True),
+        ("rows_quarantined", LONG, True),
+        ("rows_duplicate", LONG, True),
+        *[(f"q_{r}", LONG, True) for r in C.QUARANTINE_REASONS],
+        ("files", T.ArrayType(STR), False),
+        ("failed_files", T.ArrayType(STR), False),
+        ("message", STR, True),
+        ("ingested_at", TS, False),
+    ),
+    (),
+    (C.LANDING_DATE,),
+)
+
+ORIGINS = Table(
+    "origins",
+    _s(
+        (C.TOKEN, STR, False),
+        (C.PERIOD, STR, False),
+        (C.HOME_AREA_ID, STR, True),
+        (C.HOME_DISTRICT_ID, STR, True),
+        (C.HOME_REGION_ID, STR, True),
+        (C.NIGHTS_OBSERVED, INT, False),
+        (C.NIGHTS_AT_HOME, INT, False),
+    ),
+    (C.PERIOD,),
+    (C.TOKEN, C.PERIOD),
+)
+
+AUDIT_HOURLY = Table(
+    "audit_origin_presence_hourly",
+    _s(
+        (C.DATE, DATE, False),
+        (C.HOUR, INT, False),
+        (C.AREA_ID, STR, False),
+        (C.ORIGIN_LEVEL, STR, False),
+        (C.ORIGIN_ID, STR, False),
+        (C.SUBSCRIBERS, LONG, False),
+        (C.EXTRAPOLATED, DBL, False),
+    ),
+    (C.DATE,),
+    (C.DATE, C.HOUR, C.AREA_ID, C.ORIGIN_ID),
+)
+
+AUDIT_DAILY = Table(
+    "audit_origin_presence_daily",
+    _s(
+        (C.DATE, DATE, False),
+        (C.AREA_ID, STR, False),
+        (C.ORIGIN_LEVEL, STR, False),
+        (C.ORIGIN_ID, STR, False),
+        (C.SUBSCRIBERS, LONG, False),
+        (C.EXTRAPOLATED, DBL, False),
+    ),
+    (C.DATE,),
+    (C.DATE, C.AREA_ID, C.ORIGIN_ID),
+)
+
+_RELEASE_HOURLY_FIELDS = (
+    (C.DATE, DATE, False),
+    (C.HOUR, INT, False),
+    (C.AREA_ID, STR, False),
+    (C.ORIGIN_LEVEL, STR, False),
+    (C.ORIGIN_ID, STR, False),
+    (C.VISITORS, LONG, False),
+)
+_RELEASE_DAILY_FIELDS = (
+    (C.DATE, DATE, False),
+    (C.AREA_ID, STR, False),
+    (C.ORIGIN_LEVEL, STR, False),
+    (C.ORIGIN_ID, STR, False),
+    (C.VISITORS, LONG, False),
+)
+
+# Candidates: disclosure-controlled rows waiting for the quality gate (not yet released).
+CANDIDATE_HOURLY = Table(
+    "candidate_origin_presence_hourly",
+    _s(*_RELEASE_HOURLY_FIELDS),
+    (C.DATE,),
+    (C.DATE, C.HOUR, C.AREA_ID, C.ORIGIN_ID),
+)
+CANDIDATE_DAILY = Table(
+    "candidate_origin_presence_daily",
+    _s(*_RELEASE_DAILY_FIELDS),
+    (C.DATE,),
+    (C.DATE, C.AREA_ID, C.ORIGIN_ID),
+)
+
+RELEASED_HOURLY = Table(
+    "origin_presence_hourly",
+    _s(*_RELEASE_HOURLY_FIELDS, (C.RELEASE_ID, STR, False)),
+    (C.DATE,),
+    (C.DATE, C.HOUR, C.AREA_ID, C.ORIGIN_ID),
+)
+RELEASED_DAILY = Table(
+    "origin_presence_daily",
+    _s(*_RELEASE_DAILY_FIELDS, (C.RELEASE_ID, STR, False)),
+    (C.DATE,),
+    (C.DATE, C.AREA_ID, C.ORIGIN_ID),
+)
+
+RELEASES = Table(
+    "releases",
+    _s(
+        (C.RELEASE_ID, STR, False),
+        (C.DATE, DATE, False),
+        ("tables", STR, False),  # JSON {table: delta version}
+        ("suite_results", STR, False),  # JSON, one entry per check
+        ("passed", BOOL, False),
+        ("report_path", STR, True),
+        ("config_hash", STR, False),
+        ("code_version", STR, False),
+        ("created_at", TS, False),
+    ),
+    (),
+    (C.RELEASE_ID,),
+)
+
+ALL = {
+    t.name: t
+    for t in (
+        EVENTS,
+        QUARANTINE,
+        INGEST_LOG,
+        ORIGINS,
+        AUDIT_HOURLY,
+        AUDIT_DAILY,
+        CANDIDATE_HOURLY,
+        CANDIDATE_DAILY,
+        RELEASED_HOURLY,
+        RELEASED_DAILY,
+        RELEASES,
+    )
+}
