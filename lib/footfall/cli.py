@@ -180,10 +180,11 @@ def cmd_run(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_evaluate(args: argparse.Namespace, cfg: Config) -> Any:
+    d1, d2 = _range(args.date_from, args.date_to)
+    key = _key(cfg)  # to token the ground truth's IMSIs the way ingest did
     from footfall.evaluate import run_evaluate
 
-    d1, d2 = _range(args.date_from, args.date_to)
-    return run_evaluate(_spark(cfg), cfg, d1, d2)
+    return run_evaluate(_spark(cfg), cfg, d1, d2, key)
 
 
 def cmd_compare(args: argparse.Namespace, cfg: Config) -> Any:
