@@ -78,18 +78,6 @@ def read_header(path: Path) -> list[str]:
     return names
 
 
-def check_whole_file(path: Path) -> None:
-    """Decompress a gzip file to its end: a truncated file raises LandingFileError."""
-    if path.suffix != ".gz":
-        return
-    try:
-        with gzip.open(path, "rb") as fh:
-            while fh.read(1 << 20):
-                pass
-    except (OSError, EOFError, zlib.error) as exc:
-        raise LandingFileError(f"truncated or corrupt landing file {path.name}: {type(exc).__name__}") from None
-
-
 def read_lines(spark: SparkSession, files: list[Path], header: list[str]) -> DataFrame:
     """Data lines of CSV files sharing one header, with the source file and the header dropped."""
     header_text = ",".join(header)
@@ -329,14 +317,12 @@ def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_k
             bad = _failed_file(str(exc), files)
             if bad is None:
                 raise
-            for f in files:  # name the file precisely (driver-side check of the suspects)
-                if f.name == bad:
-                    check_whole_file(f)
             _fail(spark, cfg, landing_date, files, bad, f"truncated or unreadable landing file {bad}")
         events = valid_events(classified, landing_date)
         window = (
-            f"{C.LANDING_DATE} = '{landing_date}' AND {C.EVENT_DATE} BETWEEN "
-            f"'{landing_date - dt.timedelta(days=max_late)}' AND '{landing_date}'"
+            # (Delta 4.4 fails on BETWEEN in replaceWhere: spelled as two comparisons)
+            f"{C.LANDING_DATE} = '{landing_date}' AND {C.EVENT_DATE} >= "
+            f"'{landing_date - dt.timedelta(days=max_late)}' AND {C.EVENT_DATE} <= '{landing_date}'"
         )
         # one task per (event_date, region_id) target partition keeps file counts low; AQE
         # splits skewed (big-region) partitions by size.
