@@ -1,0 +1,341 @@
+"""Analysts' commands on the released tables only: `compare` areas and estimate an `impact`.
+
+A missing released row is a suppressed value (disclosure control, METHOD 7): it is kept apart from
+the values, shown as "suppressed", and never averaged or charted as zero. A date (or a date's
+hour) with no released row for any area is "not released" and left out altogether.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from footfall import columns as C
+from footfall import impact as I
+from footfall import io, tables
+from footfall.analysis_report import write_compare_report, write_impact_report
+from footfall.config import Config
+from footfall.errors import UserError
+
+log = logging.getLogger(__name__)
+
+HINT = "run `footfall release` first"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SUPPRESSED = I.SUPPRESSED
+
+
+# ---- pure statistics on pandas frames ----------------------------------------------------------
+
+
+def daily_table(
+    all_rows: pd.DataFrame,
+    areas: Sequence[str],
+    days: Sequence[dt.date],
+    released_dates: Sequence[dt.date],
+) -> pd.DataFrame:
+    """One row per area and day: visitors (NaN unless released), status, suppressed flag."""
+    wide, status = I.daily_matrix(all_rows, areas, days, released_dates)
+    out = wide.stack(future_stack=True).rename(C.VISITORS).reset_index()
+    out["status"] = status.stack(future_stack=True).to_numpy()
+    out["weekday"] = [WEEKDAYS[d.weekday()] for d in out[C.DATE]]
+    out["suppressed"] = out["status"] == SUPPRESSED
+    cols = [C.AREA_ID, C.DATE, "weekday", C.VISITORS, "suppressed", "status"]
+    return out[cols].sort_values([C.AREA_ID, C.DATE]).reset_index(drop=True)
+
+
+def _means(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Mean of released values per key; days counted; suppressed when no day was released."""
+    grouped = cells.groupby(keys, sort=True)
+    out = grouped.agg(
+        visitors_mean=(C.VISITORS, "mean"),
+        days_released=(C.VISITORS, "count"),
+        days_suppressed=("suppressed", "sum"),
+    ).reset_index()
+    out["days_suppressed"] = out["days_suppressed"].astype(int)
+    out["suppressed"] = out["days_released"] == 0
+    return out
+
+
+def weekday_profile(daily: pd.DataFrame) -> pd.DataFrame:
+    """Mean daily visitors per area and day of week, over the released dates of the range."""
+    cells = daily[daily["status"] != I.NOT_RELEASED].copy()
+    cells["weekday_no"] = [d.weekday() for d in cells[C.DATE]]
+    out = _means(cells, [C.AREA_ID, "weekday_no"])
+    out.insert(2, "weekday", [WEEKDAYS[k] for k in out["weekday_no"]])
+    return out
+
+
+def hourly_profile(
+    hourly_all: pd.DataFrame, areas: Sequence[str], released_hours: pd.DataFrame
+) -> pd.DataFrame:
+    """Mean visitors per area and hour of day over the released (date, hour) bins."""
+    bins = released_hours[[C.DATE, C.HOUR]].drop_duplicates()
+    grid = bins.merge(pd.DataFrame({C.AREA_ID: list(areas)}), how="cross")
+    values = hourly_all[[C.DATE, C.HOUR, C.AREA_ID, C.VISITORS]].astype({C.VISITORS: float})
+    cells = grid.merge(values, on=[C.DATE, C.HOUR, C.AREA_ID], how="left")
+    cells["suppressed"] = cells[C.VISITORS].isna()
+    if cells.empty:
+        cols = [C.AREA_ID, C.HOUR, "visitors_mean", "days_released", "days_suppressed"]
+        return pd.DataFrame(columns=[*cols, "suppressed"])
+    return _means(cells, [C.AREA_ID, C.HOUR])
+
+
+def origin_label(origin_id: str, level: str, names: dict[str, str]) -> str:
+    """A reader's label for an origin id."""
+    if origin_id == C.ORIGIN_OTHER:
+        return "other (small origins merged)"
+    if origin_id == C.ORIGIN_UNKNOWN:
+        return "unknown home"
+    if origin_id.startswith(C.ROAMER_PREFIX):
+        return f"roamers, MCC {origin_id[len(C.ROAMER_PREFIX) :]}"
+    if level == "area" and origin_id in names:
+        return f"{origin_id} {names[origin_id]}"
+    return f"{level} {origin_id}"
+
+
+def origin_shares(
+    daily_rows: pd.DataFrame, areas: Sequence[str], names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Each origin's share of an area's daily visitors summed over the range, ranked."""
+    names = names or {}
+    rows = daily_rows[daily_rows[C.AREA_ID].isin(list(areas))]
+    totals = rows[rows[C.ORIGIN_ID] == C.ORIGIN_ALL].groupby(C.AREA_ID)[C.VISITORS].sum()
+    named = rows[rows[C.ORIGIN_ID] != C.ORIGIN_ALL]
+    out = (
+        named.groupby([C.AREA_ID, C.ORIGIN_LEVEL, C.ORIGIN_ID])
+        .agg(visitors=(C.VISITORS, "sum"), days=(C.DATE, "nunique"))
+        .reset_index()
+    )
+    out["share"] = out[C.VISITORS] / out[C.AREA_ID].map(totals).astype(float)
+    out = out.sort_values([C.AREA_ID, "share", C.ORIGIN_ID], ascending=[True, False, True])
+    out["rank"] = out.groupby(C.AREA_ID).cumcount() + 1
+    out["origin_label"] = [
+        origin_label(o, lv, names)
+        for o, lv in zip(out[C.ORIGIN_ID], out[C.ORIGIN_LEVEL], strict=True)
+    ]
+    cols = [C.AREA_ID, "rank", C.ORIGIN_LEVEL, C.ORIGIN_ID, "origin_label", C.VISITORS, "days"]
+    return out[[*cols, "share"]].reset_index(drop=True)
+
+
+# ---- Spark edge: read the small filtered slices of the released tables --------------------------
+
+
+def _between(df: DataFrame, d1: dt.date, d2: dt.date) -> DataFrame:
+    return df.where(F.col(C.DATE).between(F.lit(d1), F.lit(d2)))
+
+
+def _released_dates(daily: DataFrame) -> list[dt.date]:
+    return sorted(r[0] for r in daily.select(C.DATE).distinct().collect())
+
+
+def _area_table(spark: SparkSession, cfg: Config) -> pd.DataFrame:
+    cols = [C.AREA_ID, C.AREA_NAME, C.REGION_ID]
+    return io.read_areas(spark, cfg).select(*cols).toPandas().sort_values(C.AREA_ID)
+
+
+def _check_areas(wanted: Sequence[str], areas: pd.DataFrame) -> None:
+    unknown = [a for a in wanted if a not in set(areas[C.AREA_ID])]
+    if unknown:
+        raise UserError(f"unknown area id(s): {', '.join(unknown)} (not in areas.csv)")
+
+
+def _slug(*parts: str) -> str:
+    text = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", p) for p in parts)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return text if len(text) <= 120 else f"{text[:100]}-{digest}"
+
+
+def _sorted_pdf(df: DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.toPandas().sort_values(keys).reset_index(drop=True)
+
+
+def run_compare(
+    spark: SparkSession, cfg: Config, areas: list[str], date_from: dt.date, date_to: dt.date
+) -> dict[str, Any]:
+    """Compare areas side by side over a date range; write the report; return its headlines."""
+    areas = list(dict.fromkeys(areas))
+    ref = _area_table(spark, cfg)
+    _check_areas(areas, ref)
+    names = dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
+    daily_df = _between(
+        io.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), date_from, date_to
+    )
+    hourly_df = _between(
+        io.read_required(spark, cfg, tables.RELEASED_HOURLY, hint=HINT), date_from, date_to
+    )
+    released = _released_dates(daily_df)
+    if not released:
+        raise UserError(f"no released dates between {date_from} and {date_to}: {HINT}")
+    keys = [C.DATE, C.AREA_ID, C.ORIGIN_LEVEL, C.ORIGIN_ID, C.VISITORS]
+    daily_rows = _sorted_pdf(daily_df.where(F.col(C.AREA_ID).isin(areas)).select(*keys), keys[:4])
+    hourly_all = _sorted_pdf(
+        hourly_df.where(F.col(C.AREA_ID).isin(areas) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL)).select(
+            C.DATE, C.HOUR, C.AREA_ID, C.VISITORS
+        ),
+        [C.DATE, C.HOUR, C.AREA_ID],
+    )
+    hours = _sorted_pdf(hourly_df.select(C.DATE, C.HOUR).distinct(), [C.DATE, C.HOUR])
+    days = [date_from + dt.timedelta(days=k) for k in range((date_to - date_from).days + 1)]
+    all_rows = daily_rows[daily_rows[C.ORIGIN_ID] == C.ORIGIN_ALL]
+    daily = daily_table(all_rows, areas, days, released)
+    figures = {
+        "hourly_profile": hourly_profile(hourly_all, areas, hours),
+        "weekday": weekday_profile(daily),
+        "daily": daily,
+        "origins": origin_shares(daily_rows, areas, names),
+    }
+    folder = cfg.path("reports") / "compare" / _slug("-".join(areas), str(date_from), str(date_to))
+    mean_daily = {
+        a: (None if np.isnan(m) else round(float(m), 1))
+        for a, m in daily.groupby(C.AREA_ID)[C.VISITORS].mean().reindex(areas).items()
+    }
+    summary = compare_summary(areas, names, date_from, date_to, mean_daily, figures)
+    page = write_compare_report(
+        folder,
+        areas=areas,
+        names=names,
+        date_from=date_from,
+        date_to=date_to,
+        released=released,
+        figures=figures,
+        summary=summary,
+    )
+    log.info("compare report written to %s", page)
+    return {
+        "report": str(page),
+        "areas": ",".join(areas),
+        "dates_released": f"{len(released)} of {len(days)}",
+        "mean_daily_visitors": mean_daily,
+        "summary": summary,
+    }
+
+
+def compare_summary(
+    areas: Sequence[str],
+    names: dict[str, str],
+    date_from: dt.date,
+    date_to: dt.date,
+    mean_daily: dict[str, float | None],
+    figures: dict[str, pd.DataFrame],
+) -> str:
+    """One plain-language paragraph: mean daily visitors, busiest hour and top origin per area."""
+    parts = []
+    hourly, origins = figures["hourly_profile"], figures["origins"]
+    for a in areas:
+        mean = mean_daily.get(a)
+        if mean is None:
+            parts.append(f"{a} {names.get(a, '')}: every day suppressed".replace("  ", " "))
+            continue
+        text = f"{a} {names.get(a, '')} averaged {mean:,.0f} visitors a day".replace("  ", " ")
+        h = hourly[(hourly[C.AREA_ID] == a) & hourly["visitors_mean"].notna()]
+        if not h.empty:
+            text += f", busiest at {int(h.loc[h['visitors_mean'].idxmax(), C.HOUR]):02d}:00"
+        o = origins[(origins[C.AREA_ID] == a) & (origins["rank"] == 1)]
+        if not o.empty:
+            text += f", {o['share'].iloc[0]:.0%} from {o['origin_label'].iloc[0]}"
+        parts.append(text)
+    return f"From {date_from} to {date_to}: " + "; ".join(parts) + "."
+
+
+def run_impact(
+    spark: SparkSession,
+    cfg: Config,
+    area: str,
+    date: dt.date,
+    controls: list[str] | None,
+    before: int,
+    after: int,
+) -> dict[str, Any]:
+    """DiD estimate of the change in an area's daily visitors from `date`; write the report."""
+    auto = controls is None
+    ref = _area_table(spark, cfg)
+    _check_areas([area, *(controls or [])], ref)
+    names = dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
+    if controls is not None and area in controls:
+        raise UserError(f"--controls must not include the treated area {area}")
+    region = ref.loc[ref[C.AREA_ID] == area, C.REGION_ID].iloc[0]
+    candidates = (
+        [a for a in ref.loc[ref[C.REGION_ID] == region, C.AREA_ID] if a != area]
+        if controls is None
+        else list(controls)
+    )
+    pre, post = I.window_days(date, before, after)
+    daily_df = _between(
+        io.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), pre[0], post[-1]
+    )
+    released = _released_dates(daily_df)
+    rows = _sorted_pdf(
+        daily_df.where(
+            (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL) & F.col(C.AREA_ID).isin([area, *candidates])
+        ).select(C.DATE, C.AREA_ID, C.VISITORS),
+        [C.DATE, C.AREA_ID],
+    )
+    ranking = I.choose_controls(
+        rows,
+        area,
+        candidates,
+        date,
+        before,
+        after,
+        n=I.AUTO_CONTROLS if controls is None else len(candidates),
+        released_dates=released,
+    )
+    if controls is None:
+        controls = list(ranking.loc[ranking["chosen"], C.AREA_ID])
+        if not controls:
+            raise UserError(
+                f"no area of region {region} besides {area} has released values on every day "
+                f"from {pre[0]} to {post[-1]}: pass --controls A,B,..."
+            )
+        log.info("auto controls for %s: %s", area, ", ".join(controls))
+    result = I.estimate_impact(rows, area, controls, date, before, after, released_dates=released)
+    summary = impact_summary(result, names)
+    folder = cfg.path("reports") / "impact" / _slug(area, str(date))
+    page = write_impact_report(
+        folder, result=result, names=names, ranking=ranking, auto=auto, summary=summary
+    )
+    log.info("impact report written to %s", page)
+    return {
+        "report": str(page),
+        "area": area,
+        "date": str(date),
+        "uplift": round(result.uplift, 4),
+        "ci_low": round(result.ci_low, 4),
+        "ci_high": round(result.ci_high, 4),
+        "controls": ",".join(result.controls),
+        "pretrend_ok": result.pretrend.ok,
+        "days_dropped": len(result.dropped),
+        "summary": summary,
+    }
+
+
+def impact_summary(result: I.ImpactResult, names: dict[str, str]) -> str:
+    """The headline sentence of an impact report."""
+    name = f" ({names[result.treated]})" if names.get(result.treated) else ""
+    verb = "rose" if result.uplift >= 0 else "fell"
+    shown = ", ".join(result.controls[:6]) + (", ..." if len(result.controls) > 6 else "")
+    n = len(result.controls)
+    text = (
+        f"Daily visitors to {result.treated}{name} {verb} {abs(result.uplift):.0%} "
+        f"(95% CI {result.ci_low:+.0%} to {result.ci_high:+.0%}) from {result.date} on, against "
+        f"{n} control area{'s' if n != 1 else ''} ({shown})."
+    )
+    if result.ci_low <= 0 <= result.ci_high:
+        text += " The interval includes no change."
+    if result.dropped:
+        text += f" {len(result.dropped)} day(s) left out (suppressed or not released)."
+    check = (
+        "OK"
+        if result.pretrend.ok
+        else "WARNING: " + "; ".join(n for n in result.pretrend.notes if "too few" not in n)
+    )
+    return text + f" Pre-trend check: {check}."

@@ -1,0 +1,172 @@
+"""Landing files (METHOD 1.1): find a landing day's files, check them, split rows into fields.
+
+CSV is read as text, not with Spark's CSV reader, because that reader silently pads short rows
+and drops extra fields, which would hide `malformed` rows (METHOD 3). Each file's header is read
+on the driver (one line of a gzip stream), so files with an unreadable or wrong header are named
+before any Spark work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from footfall import columns as C
+from footfall.config import Config
+from footfall.errors import UserError
+
+LINE = "_line"
+PARTS = "_parts"
+FIELDS = "fields"  # how many fields the row split into; -1 for broken quoting
+# a comma outside double quotes: an even number of quotes follows it to the end of the line
+QUOTED_SPLIT = ',(?=(?:[^"]*"[^"]*")*[^"]*$)'
+# what the header comparison ignores: whitespace, quotes and a UTF-8 byte order mark
+HEADER_NOISE = '[\\s"\\x{FEFF}]'
+ISO_OUT = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
+
+Transform = Callable[[DataFrame], DataFrame]
+
+
+def landing_files(cfg: Config, landing_date: dt.date) -> list[Path]:
+    """The landing day's files, sorted; UserError naming the folder when it or its files are missing."""
+    folder = cfg.path("landing") / "events" / f"date={landing_date.isoformat()}"
+    parquet = cfg["ingest.input_format"] == "parquet"
+    patterns = ("*.parquet",) if parquet else ("*.csv.gz", "*.csv")
+    if not folder.is_dir():
+        raise UserError(f"landing folder not found: {folder} (check paths.landing and --date)")
+    files = sorted({p for pat in patterns for p in folder.glob(pat) if p.is_file()})
+    if not files:
+        raise UserError(f"no {' or '.join(patterns)} files in landing folder {folder}")
+    return files
+
+
+def read_header(path: Path) -> list[str] | None:
+    """A CSV file's column names (its first line), or None when unreadable or not the contract."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+        return None
+    names = [n.strip().strip('"').strip() for n in first.strip().split(",")]
+    return names if sorted(names) == sorted(C.RAW_COLUMNS) else None
+
+
+def group_by_header(files: list[Path]) -> tuple[dict[tuple[str, ...], list[Path]], list[str]]:
+    """CSV files grouped by their header, and the names of files without a readable header."""
+    groups: dict[tuple[str, ...], list[Path]] = {}
+    bad: list[str] = []
+    for f in files:
+        header = read_header(f)
+        if header is None:
+            bad.append(f.name)
+        else:
+            groups.setdefault(tuple(header), []).append(f)
+    return groups, bad
+
+
+def gzip_failures(files: list[Path]) -> list[str]:
+    """Names of gzip files that do not decompress to their end (driver side: failure path only)."""
+    bad = []
+    for f in files:
+        if f.suffix != ".gz":
+            continue
+        try:
+            with gzip.open(f, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+        except (OSError, EOFError, zlib.error):
+            bad.append(f.name)
+    return bad
+
+
+def file_name(path: Column) -> Column:
+    """The last segment of a file URI."""
+    return F.element_at(F.split(path, "/"), -1)
+
+
+def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) -> DataFrame:
+    """Data lines of CSV files sharing one header: blank lines and header lines dropped."""
+    header_text = ",".join(header)
+    return (
+        spark.read.text([str(f) for f in files])
+        .select(F.col("value").alias(LINE), file_name(F.input_file_name()).alias(C.SOURCE_FILE))
+        .where(F.trim(F.col(LINE)) != F.lit(""))
+        .where(F.regexp_replace(F.col(LINE), HEADER_NOISE, "") != F.lit(header_text))
+    )
+
+
+def split_fields(header: tuple[str, ...]) -> Transform:
+    """Split each line into the header's columns (quote-aware, unescaped, trimmed) plus `fields`."""
+
+    def _split(lines: DataFrame) -> DataFrame:
+        line = F.col(LINE)
+        quotes = F.length(line) - F.length(F.regexp_replace(line, '"', ""))
+        parts = F.when(F.instr(line, '"') > 0, F.split(line, QUOTED_SPLIT, -1)).otherwise(
+            F.split(line, ",", -1)
+        )
+        out = lines.withColumn(PARTS, parts).withColumn(
+            FIELDS, F.when(quotes % 2 == 1, F.lit(-1)).otherwise(F.size(PARTS))
+        )
+        for i, name in enumerate(header):
+            raw = F.trim(F.get(F.col(PARTS), i))
+            unquoted = F.regexp_replace(F.regexp_extract(raw, r'^"(.*)"$', 1), '""', '"')
+            out = out.withColumn(name, F.trim(F.when(raw.rlike(r'^".*"$'), unquoted).otherwise(raw)))
+        return out.select(*C.RAW_COLUMNS, FIELDS, C.SOURCE_FILE)
+
+    return _split
+
+
+def csv_rows(spark: SparkSession, groups: dict[tuple[str, ...], list[Path]]) -> DataFrame:
+    """All CSV data rows as the six raw columns (by each file's header), `fields` and source file."""
+    frames = [read_lines(spark, g, h).transform(split_fields(h)) for h, g in groups.items()]
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def parquet_schemas(spark: SparkSession, files: list[Path]) -> tuple[dict[str, list[Path]], list[str]]:
+    """Parquet files grouped by schema, and names of files unreadable or missing a column."""
+    groups: dict[str, list[Path]] = {}
+    bad: list[str] = []
+    for f in files:
+        try:
+            schema = spark.read.parquet(str(f)).schema
+        except Exception:  # a footer that cannot be read: the file is corrupt
+            bad.append(f.name)
+            continue
+        if not set(C.RAW_COLUMNS) <= set(schema.fieldNames()):
+            bad.append(f.name)
+            continue
+        groups.setdefault(schema.simpleString(), []).append(f)
+    return groups, bad
+
+
+def _as_text(field: T.StructField) -> Column:
+    col = F.col(field.name)
+    if isinstance(field.dataType, T.TimestampType):  # an instant: keep it unambiguous
+        col = F.date_format(col, ISO_OUT)
+    return F.trim(col.cast("string")).alias(field.name)
+
+
+def parquet_rows(spark: SparkSession, groups: dict[str, list[Path]]) -> DataFrame:
+    """All Parquet rows as the six raw columns as trimmed text, `fields` = 6 and source file."""
+    out = None
+    for group in groups.values():
+        df = spark.read.parquet(*[str(f) for f in group])
+        by_name = {f.name: f for f in df.schema.fields}
+        frame = df.select(
+            *[_as_text(by_name[c]) for c in C.RAW_COLUMNS],
+            F.lit(len(C.RAW_COLUMNS)).alias(FIELDS),
+            file_name(F.input_file_name()).alias(C.SOURCE_FILE),
+        )
+        out = frame if out is None else out.unionByName(frame)
+    return out

@@ -1,0 +1,179 @@
+"""Home detection per period (METHOD 4): night dates, nightly locations, home areas, origin ids."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from footfall import columns as C
+from footfall import io, tables
+from footfall.config import Config
+
+log = logging.getLogger(__name__)
+
+NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5, 6)
+NIGHT_DATE = "night_date"
+NIGHT_EVENTS = "night_events"
+NIGHTS = "nights"
+LEVEL_COLUMNS = {"area": C.HOME_AREA_ID, "district": C.HOME_DISTRICT_ID, "region": C.HOME_REGION_ID}
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last local date of a YYYY-MM period."""
+    first = dt.date.fromisoformat(f"{period}-01")
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def period_of(date: dt.date) -> str:
+    """The YYYY-MM token period of a local date (METHOD 3.1)."""
+    return date.strftime("%Y-%m")
+
+
+def is_domestic(home_mccs: Sequence[str]) -> F.Column:
+    """True for a subscriber whose MCC is a home MCC (others are inbound roamers)."""
+    return F.col(C.MCC).isin(list(home_mccs))
+
+
+def night_events(events: DataFrame) -> DataFrame:
+    """Night events with their night date, kept when the night date is in the event's period."""
+    hour = F.col(C.EVENT_HOUR)
+    night_date = F.when(hour >= 22, F.col(C.EVENT_DATE)).otherwise(F.date_sub(C.EVENT_DATE, 1))
+    return (
+        events.where(hour.isin(list(NIGHT_HOURS)))
+        .withColumn(NIGHT_DATE, night_date)
+        # tokens are per period: hours 0..6 of a period's first day have a night date in the
+        # previous period, whose tokens differ, so they belong to no night at all (METHOD 4)
+        .where(F.date_format(NIGHT_DATE, "yyyy-MM") == F.col(C.PERIOD))
+    )
+
+
+def nightly_counts(nights: DataFrame) -> DataFrame:
+    """Night events per (token, night date, area)."""
+    return nights.groupBy(C.TOKEN, NIGHT_DATE, C.AREA_ID).agg(F.count("*").alias(NIGHT_EVENTS))
+
+
+def nightly_locations(counts: DataFrame) -> DataFrame:
+    """One area per (token, night): most night events, tie smallest area_id."""
+    w = Window.partitionBy(C.TOKEN, NIGHT_DATE).orderBy(F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
+    return (
+        counts.withColumn("_rank", F.row_number().over(w))
+        .where(F.col("_rank") == 1)
+        .select(C.TOKEN, NIGHT_DATE, C.AREA_ID)
+    )
+
+
+def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
+    """Per token: home_area_id (null when unknown), nights_observed, nights_at_home."""
+    nights = nightly_locations(counts).groupBy(C.TOKEN, C.AREA_ID).agg(F.count("*").alias(NIGHTS))
+    events_in_area = counts.groupBy(C.TOKEN, C.AREA_ID).agg(F.sum(NIGHT_EVENTS).alias(NIGHT_EVENTS))
+    by_token = Window.partitionBy(C.TOKEN)
+    order = by_token.orderBy(F.desc(NIGHTS), F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
+    known = F.col(NIGHTS) >= F.lit(min_nights)
+    return (
+        nights.join(events_in_area, [C.TOKEN, C.AREA_ID], "left")
+        # one nightly location per observed night, so the sum over areas counts the nights
+        .withColumn(C.NIGHTS_OBSERVED, F.sum(NIGHTS).over(by_token))
+        .withColumn("_rank", F.row_number().over(order))
+        .where(F.col("_rank") == 1)
+        .select(
+            C.TOKEN,
+            F.when(known, F.col(C.AREA_ID)).alias(C.HOME_AREA_ID),
+            F.col(C.NIGHTS_OBSERVED),
+            F.when(known, F.col(NIGHTS)).otherwise(F.lit(0)).alias(C.NIGHTS_AT_HOME),
+        )
+    )
+
+
+def detect_origins(
+    period: str, home_mccs: Sequence[str], min_nights: int, areas: DataFrame
+) -> Callable[[DataFrame], DataFrame]:
+    """Events of one period -> origins rows: every domestic subscriber seen, home or not."""
+
+    def _apply(events: DataFrame) -> DataFrame:
+        domestic = events.where(is_domestic(home_mccs))
+        seen = domestic.select(C.TOKEN).distinct()
+        homes = domestic.transform(night_events).transform(nightly_counts)
+        homes = home_areas(homes, min_nights)
+        area_ref = areas.select(
+            F.col(C.AREA_ID).alias(C.HOME_AREA_ID),
+            F.col(C.DISTRICT_ID).alias(C.HOME_DISTRICT_ID),
+            F.col(C.REGION_ID).alias(C.HOME_REGION_ID),
+        )
+        return (
+            seen.join(homes, C.TOKEN, "left")
+            .join(F.broadcast(area_ref), C.HOME_AREA_ID, "left")
+            .select(
+                C.TOKEN,
+                F.lit(period).alias(C.PERIOD),
+                C.HOME_AREA_ID,
+                C.HOME_DISTRICT_ID,
+                C.HOME_REGION_ID,
+                F.coalesce(C.NIGHTS_OBSERVED, F.lit(0)).alias(C.NIGHTS_OBSERVED),
+                F.coalesce(C.NIGHTS_AT_HOME, F.lit(0)).alias(C.NIGHTS_AT_HOME),
+            )
+        )
+
+    return _apply
+
+
+def assign_origins(
+    subscribers: DataFrame, origins: DataFrame, level: str, home_mccs: Sequence[str]
+) -> DataFrame:
+    """Add origin_id (and home_region_id) to (token, mcc) rows from one period's origins."""
+    if level not in LEVEL_COLUMNS:
+        raise ValueError(f"origin level must be one of {', '.join(LEVEL_COLUMNS)}, got {level!r}")
+    homes = origins.select(C.TOKEN, F.col(LEVEL_COLUMNS[level]).alias("_home"), C.HOME_REGION_ID)
+    origin = (
+        F.when(~is_domestic(home_mccs), F.concat(F.lit(C.ROAMER_PREFIX), F.col(C.MCC)))
+        # a domestic token missing from the origins table (seen after origins ran) is unknown
+        .otherwise(F.coalesce(F.col("_home"), F.lit(C.ORIGIN_UNKNOWN)))
+    )
+    joined = subscribers.join(homes, C.TOKEN, "left")
+    return (
+        joined.withColumn(C.ORIGIN_ID, origin)
+        .withColumn(C.HOME_REGION_ID, F.when(is_domestic(home_mccs), F.col(C.HOME_REGION_ID)))
+        .drop("_home")
+    )
+
+
+def read_period_events(spark: SparkSession, cfg: Config, period: str) -> DataFrame:
+    """The events partitions whose event_date lies in the period (and only those)."""
+    first, last = period_bounds(period)
+    events = io.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
+    # partition filter named explicitly so event_date pruning shows in explain()
+    return events.where(
+        (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
+    )
+
+
+def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
+    """Detect homes for one period from the events table and replace its origins rows."""
+    log.info("origins %s: reading events %s .. %s", period, *period_bounds(period))
+    origins = read_period_events(spark, cfg, period).transform(
+        detect_origins(
+            period,
+            cfg["subscribers.home_mccs"],
+            cfg["origins.min_nights"],
+            io.read_areas(spark, cfg),
+        )
+    )
+    version = io.replace_where(origins, cfg, tables.ORIGINS, f"{C.PERIOD} = '{period}'")
+    written = io.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
+    stats = written.agg(
+        F.count("*").alias("subscribers"),
+        F.count(C.HOME_AREA_ID).alias("known_homes"),
+    ).first()
+    summary = {
+        "period": period,
+        "domestic_subscribers": int(stats["subscribers"]),
+        "known_homes": int(stats["known_homes"]),
+        "unknown_homes": int(stats["subscribers"] - stats["known_homes"]),
+        "origins_version": version,
+    }
+    log.info("origins %s: %s", period, summary)
+    return summary

@@ -1,0 +1,199 @@
+"""Origin-presence (METHOD 5), extrapolation (METHOD 6) and the presence job's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from chispa import assert_df_equality
+from footfall import columns as C
+from footfall import io, tables
+from footfall.errors import UserError
+from footfall.extrapolation import with_weights
+from footfall.origins import assign_origins
+from footfall.presence import read_date_events, run_presence
+from presence_data import (
+    areas_frame,
+    config_under,
+    event,
+    origins_rows,
+    write_areas,
+    write_events,
+    write_origins,
+)
+from pyspark.sql import functions as F
+
+DAY = dt.date(2026, 3, 10)
+HOME_MCCS = ["234", "235"]
+# R1 (population 1000) has 4 residents: weight 250; R2 (500) has 1: weight 500;
+# unknown home: national 1500 / 5 residents = 300; roamer: 1
+HOMES = {"h1": "A1", "h2": "A1", "h3": "A1", "h4": "A2", "h5": "A3", "u1": None}
+
+
+def _rows(table, date):
+    return lambda spark, cfg: (
+        io.read_table(spark, cfg, table).where(F.col(C.DATE) == F.lit(date)).drop(C.ORIGIN_LEVEL)
+    )
+
+
+@pytest.fixture(scope="module")
+def presence_run(spark, tmp_path_factory):
+    """One date of events (and one of the next day that must not count), k_min 2."""
+    cfg = config_under(
+        tmp_path_factory.mktemp("presence"),
+        release__k_min=2,
+        release__rounding=10,
+        origins__level="district",
+    )
+    write_areas(cfg)
+    write_origins(spark, cfg, "2026-03", HOMES)
+    write_events(
+        spark,
+        cfg,
+        [
+            event("h1", "2026-03-10", 9, "A1", minute=10),
+            event("h1", "2026-03-10", 9, "A1", minute=40),  # same hour again: still one
+            event("h2", "2026-03-10", 9, "A1"),
+            event("u1", "2026-03-10", 9, "A1"),
+            event("r1", "2026-03-10", 9, "A1", mcc="208"),
+            event("h1", "2026-03-10", 10, "A1"),
+            event("h5", "2026-03-10", 9, "A3"),
+            event("h3", "2026-03-11", 9, "A1"),  # another date's partition
+        ],
+    )
+    summary = run_presence(spark, cfg, DAY)
+    return cfg, summary
+
+
+def test_subscriber_weights_follow_home_region_population(spark):
+    origins = spark.createDataFrame(origins_rows("2026-03", HOMES), tables.ORIGINS.schema)
+    areas = areas_frame(spark)
+    subscribers = spark.createDataFrame(
+        [("h1", "234"), ("h5", "234"), ("u1", "235"), ("r1", "208"), ("late", "234")],
+        f"{C.TOKEN} string, {C.MCC} string",
+    )
+    got = assign_origins(subscribers, origins, "district", HOME_MCCS).transform(
+        lambda df: with_weights(df, origins, areas, HOME_MCCS)
+    )
+    weights = {r[C.TOKEN]: r[C.WEIGHT] for r in got.collect()}
+    assert weights == {"h1": 250.0, "h5": 500.0, "u1": 300.0, "r1": 1.0, "late": 300.0}
+
+
+def test_unknown_home_weight_is_one_when_nobody_has_a_known_home(spark):
+    origins = spark.createDataFrame(
+        [("u1", "2026-03", None, None, None, 1, 0)], tables.ORIGINS.schema
+    )
+    areas = areas_frame(spark)
+    subscribers = spark.createDataFrame([("u1", "234")], f"{C.TOKEN} string, {C.MCC} string")
+    got = assign_origins(subscribers, origins, "district", HOME_MCCS).transform(
+        lambda df: with_weights(df, origins, areas, HOME_MCCS)
+    )
+    assert got.first()[C.WEIGHT] == 1.0
+
+
+def test_audit_hourly_counts_distinct_subscribers_per_origin_and_all(spark, presence_run):
+    cfg, _ = presence_run
+    got = _rows(tables.AUDIT_HOURLY, DAY)(spark, cfg)
+    expected = spark.createDataFrame(
+        [
+            (DAY, 9, "A1", "D1", 2, 500.0),
+            (DAY, 9, "A1", "unknown", 1, 300.0),
+            (DAY, 9, "A1", "roamer:208", 1, 1.0),
+            (DAY, 9, "A1", "all", 4, 801.0),
+            (DAY, 10, "A1", "D1", 1, 250.0),
+            (DAY, 10, "A1", "all", 1, 250.0),
+            (DAY, 9, "A3", "D2", 1, 500.0),
+            (DAY, 9, "A3", "all", 1, 500.0),
+        ],
+        got.schema,
+    )
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+    levels = io.read_table(spark, cfg, tables.AUDIT_HOURLY).select(C.ORIGIN_LEVEL).distinct()
+    assert [r[0] for r in levels.collect()] == ["district"]
+
+
+def test_audit_daily_counts_each_subscriber_once_per_area_and_day(spark, presence_run):
+    cfg, _ = presence_run
+    got = _rows(tables.AUDIT_DAILY, DAY)(spark, cfg)
+    expected = spark.createDataFrame(
+        [
+            (DAY, "A1", "D1", 2, 500.0),
+            (DAY, "A1", "unknown", 1, 300.0),
+            (DAY, "A1", "roamer:208", 1, 1.0),
+            (DAY, "A1", "all", 4, 801.0),
+            (DAY, "A3", "D2", 1, 500.0),
+            (DAY, "A3", "all", 1, 500.0),
+        ],
+        got.schema,
+    )
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_candidates_are_disclosure_controlled_and_rounded(spark, presence_run):
+    cfg, summary = presence_run
+    hourly = _rows(tables.CANDIDATE_HOURLY, DAY)(spark, cfg)
+    # k_min 2: unknown (1) and roamer:208 (1) merge into other (2, 301 -> 300); hour 10 and A3
+    # have a total of 1 and release nothing
+    expected = spark.createDataFrame(
+        [(DAY, 9, "A1", "D1", 500), (DAY, 9, "A1", "other", 300), (DAY, 9, "A1", "all", 800)],
+        hourly.schema,
+    )
+    assert_df_equality(hourly, expected, ignore_row_order=True, ignore_nullable=True)
+    daily = _rows(tables.CANDIDATE_DAILY, DAY)(spark, cfg)
+    expected = spark.createDataFrame(
+        [(DAY, "A1", "D1", 500), (DAY, "A1", "other", 300), (DAY, "A1", "all", 800)],
+        daily.schema,
+    )
+    assert_df_equality(daily, expected, ignore_row_order=True, ignore_nullable=True)
+    assert summary["candidate_hourly_rows"] == 3 and summary["audit_hourly_rows"] == 8
+
+
+def test_presence_rerun_is_idempotent(spark, presence_run):
+    cfg, _ = presence_run
+    before = {
+        t.name: _rows(t, DAY)(spark, cfg).collect()
+        for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_HOURLY)
+    }
+    run_presence(spark, cfg, DAY)
+    for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_HOURLY):
+        after = _rows(t, DAY)(spark, cfg)
+        assert_df_equality(
+            after, spark.createDataFrame(before[t.name], after.schema), ignore_row_order=True
+        )
+
+
+def test_presence_reads_only_the_dates_partition(spark, presence_run):
+    cfg, _ = presence_run
+    plan = read_date_events(spark, cfg, DAY)._jdf.queryExecution().executedPlan().toString()
+    assert "event_date" in plan.split("PartitionFilters")[1].split("]")[0]
+
+
+def test_presence_without_origins_for_the_period_says_what_to_run(spark, make_cfg):
+    cfg = make_cfg()
+    write_areas(cfg)
+    write_events(spark, cfg, [event("h1", "2026-04-02", 9, "A1")])
+    write_origins(spark, cfg, "2026-03", {"h1": "A1"})
+    with pytest.raises(UserError, match="footfall origins --period 2026-04"):
+        run_presence(spark, cfg, dt.date(2026, 4, 2))
+
+
+def test_dst_days_have_23_hour_bins_in_spring_and_one_repeated_bin_in_autumn(spark, make_cfg):
+    cfg = make_cfg(release__k_min=1)
+    write_areas(cfg)
+    write_origins(spark, cfg, "2026-03", {"h1": "A1", "h2": "A1"})
+    write_origins(spark, cfg, "2026-10", {"h1": "A1", "h2": "A1"})
+    spring = [event("h1", "2026-03-29", h, "A1") for h in range(24) if h != 1]  # 01:00 skipped
+    autumn = [
+        event("h1", "2026-10-25", 1, "A1", fold=0),  # 01:30 BST = 00:30 UTC
+        event("h1", "2026-10-25", 1, "A1", fold=1),  # 01:30 GMT = 01:30 UTC, same bin
+        event("h2", "2026-10-25", 1, "A1", fold=1),
+    ]
+    assert autumn[0][1] != autumn[1][1]  # two instants, one local hour
+    write_events(spark, cfg, spring + autumn)
+    run_presence(spark, cfg, dt.date(2026, 3, 29))
+    run_presence(spark, cfg, dt.date(2026, 10, 25))
+    audit = io.read_table(spark, cfg, tables.AUDIT_HOURLY).where(F.col(C.ORIGIN_ID) == "all")
+    spring_hours = audit.where(F.col(C.DATE) == F.lit(dt.date(2026, 3, 29))).select(C.HOUR)
+    assert sorted(r[0] for r in spring_hours.collect()) == [0, *range(2, 24)]
+    autumn_rows = audit.where(F.col(C.DATE) == F.lit(dt.date(2026, 10, 25))).collect()
+    assert [(r[C.HOUR], r[C.SUBSCRIBERS]) for r in autumn_rows] == [(1, 2)]

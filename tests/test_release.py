@@ -1,0 +1,183 @@
+"""Quality gate and write-audit-publish release (METHOD 8, 9) on tiny hand-made tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from pyspark.sql import functions as F
+
+from footfall import columns as C
+from footfall import io, quality, tables
+from footfall.errors import GateBlocked, UserError
+from footfall.release import run_release
+
+D = dt.date(2026, 3, 29)  # spring-forward day in Europe/London: 23 local hours, no hour 1
+HOURS = [h for h in range(24) if h != 1]
+AREAS = """area_id,area_name,district_id,region_id,population
+A1,One,D1,R1,1000
+A2,Two,D1,R1,2000
+A3,Three,D2,R2,500
+"""
+LEVEL = "district"
+NOW = dt.datetime(2026, 4, 2, 6, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def gate_cfg(make_cfg):
+    cfg = make_cfg(release__k_min=3, release__rounding=10)
+    ref = cfg.path("reference")
+    ref.mkdir(parents=True, exist_ok=True)
+    (ref / "areas.csv").write_text(AREAS)
+    return cfg
+
+
+def hourly_rows(day=D, hours=HOURS, visitors=50):
+    return [(day, h, a, LEVEL, C.ORIGIN_ALL, visitors) for a in ("A1", "A2") for h in hours]
+
+
+# A1 releases D1 by name (12 subscribers) and merges D2 + D3 (4 + 4) into `other`.
+DAILY = [
+    (D, "A1", LEVEL, C.ORIGIN_ALL, 500),
+    (D, "A1", LEVEL, "D1", 300),
+    (D, "A1", LEVEL, C.ORIGIN_OTHER, 200),
+    (D, "A2", LEVEL, C.ORIGIN_ALL, 500),
+]
+AUDIT_DAILY = [
+    (D, "A1", LEVEL, C.ORIGIN_ALL, 20, 500.0),
+    (D, "A1", LEVEL, "D1", 12, 300.0),
+    (D, "A1", LEVEL, "D2", 4, 100.0),
+    (D, "A1", LEVEL, "D3", 4, 100.0),
+    (D, "A2", LEVEL, C.ORIGIN_ALL, 20, 500.0),
+    (D, "A2", LEVEL, "D1", 20, 500.0),
+]
+
+
+def ingest_row(day=D, read=1000, valid=980, quarantined=12, duplicate=8):
+    q = {"q_bad_imsi": 8, "q_malformed": 4}
+    return {
+        C.LANDING_DATE: day, "status": "ok", "rows_read": read, "rows_valid": valid,
+        "rows_quarantined": quarantined, "rows_duplicate": duplicate,
+        **{f"q_{r}": q.get(f"q_{r}", 0) for r in C.QUARANTINE_REASONS},
+        "files": ["part-0.csv.gz"], "failed_files": [], "message": None, "ingested_at": NOW,
+    }
+
+
+def write_lake(spark, cfg, hourly=None, extra_hourly=(), extra_audit_hourly=(), ingest=None):
+    """Candidates, audit and ingest log of D, as `footfall presence` and `ingest` leave them."""
+    hourly = hourly_rows() if hourly is None else hourly
+    audit_h = [(d, h, a, lv, o, 5, 50.0) for d, h, a, lv, o, _ in hourly]
+    frames = [
+        (hourly + list(extra_hourly), tables.CANDIDATE_HOURLY),
+        (audit_h + list(extra_audit_hourly), tables.AUDIT_HOURLY),
+        (DAILY, tables.CANDIDATE_DAILY),
+        (AUDIT_DAILY, tables.AUDIT_DAILY),
+    ]
+    for rows, table in frames:
+        io.append(spark.createDataFrame(rows, table.schema), cfg, table)
+    log = [ingest or ingest_row()]
+    io.append(spark.createDataFrame(log, tables.INGEST_LOG.schema), cfg, tables.INGEST_LOG)
+
+
+def releases(spark, cfg):
+    return io.read_table(spark, cfg, tables.RELEASES).collect()
+
+
+def assert_blocked(spark, cfg, check: str, table: str) -> GateBlocked:
+    """The gate raised GateBlocked naming the check, and recorded and reported the attempt."""
+    with pytest.raises(GateBlocked) as blocked:
+        run_release(spark, cfg, D)
+    assert blocked.value.exit_code == 3
+    assert f"{table}.{check}" in str(blocked.value)
+    (attempt,) = releases(spark, cfg)
+    assert attempt["passed"] is False
+    results = {(r["table"], r["check"]): r for r in json.loads(attempt["suite_results"])}
+    assert results[(table, check)]["passed"] is False
+    assert json.loads(attempt["tables"]).get(tables.RELEASED_HOURLY.name) is None
+    page = (cfg.path("reports") / D.isoformat() / "index.html").read_text()
+    assert "BLOCKED" in page and f"{table}.{check}" in page
+    return blocked.value
+
+
+def test_spring_forward_day_has_23_local_hours_and_fall_back_day_24_bins():
+    assert quality.local_hours(D, "Europe/London") == HOURS
+    assert quality.local_hours(dt.date(2026, 10, 25), "Europe/London") == list(range(24))
+    assert len(quality.local_hours(dt.date(2026, 3, 30), "Europe/London")) == 24
+
+
+def test_other_rests_on_the_origins_not_released_by_name(spark):
+    cand = spark.createDataFrame(DAILY, tables.CANDIDATE_DAILY.schema)
+    audit = spark.createDataFrame(AUDIT_DAILY, tables.AUDIT_DAILY.schema)
+    support = quality.with_support(cand, audit, [C.DATE, C.AREA_ID])
+    got = {(r[C.AREA_ID], r[C.ORIGIN_ID]): r[C.SUBSCRIBERS] for r in support.collect()}
+    assert got == {("A1", "all"): 20, ("A1", "D1"): 12, ("A1", "other"): 8, ("A2", "all"): 20}
+
+
+def test_missing_candidates_is_a_user_error_naming_the_presence_job(spark, gate_cfg):
+    with pytest.raises(UserError, match="footfall presence --date 2026-03-29"):
+        run_release(spark, gate_cfg, D)
+
+
+def test_clean_candidate_is_published_once_even_when_released_twice(spark, gate_cfg):
+    write_lake(spark, gate_cfg)
+    first = run_release(spark, gate_cfg, D)
+    assert first["passed"] is True and first["checks_failed"] == 0
+    second = run_release(spark, gate_cfg, D)
+
+    hourly = io.read_table(spark, gate_cfg, tables.RELEASED_HOURLY)
+    daily = io.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
+    assert hourly.count() == 2 * 23  # 23 hour bins on the spring-forward day, not duplicated
+    assert daily.count() == len(DAILY)
+    assert {r[0] for r in hourly.select(C.RELEASE_ID).distinct().collect()} == {
+        second["release_id"]
+    }
+    attempts = sorted(releases(spark, gate_cfg), key=lambda r: r["created_at"])
+    assert [r["passed"] for r in attempts] == [True, True]
+    assert attempts[0][C.RELEASE_ID] == first["release_id"]
+    assert json.loads(attempts[1]["tables"])[tables.RELEASED_DAILY.name] is not None
+    assert attempts[1]["config_hash"] == gate_cfg.hash()
+    checks = {(r["table"], r["check"]): r for r in json.loads(attempts[0]["suite_results"])}
+    assert "no history" in checks[(tables.RELEASED_DAILY.name, "volume")]["message"]
+    page = (gate_cfg.path("reports") / D.isoformat() / "index.html").read_text()
+    assert "RELEASED" in page
+    assert (gate_cfg.path("reports") / D.isoformat() / "data_docs" / "index.html").is_file()
+
+
+def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
+    slipped = [(D, 5, "A1", LEVEL, "D1", 10)]  # a named origin resting on 2 subscribers
+    write_lake(spark, gate_cfg, extra_hourly=slipped,
+               extra_audit_hourly=[(D, 5, "A1", LEVEL, "D1", 2, 10.0)])
+    assert_blocked(spark, gate_cfg, "k_min", tables.RELEASED_HOURLY.name)
+    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
+    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
+
+
+def test_missing_hour_bin_blocks_the_release(spark, gate_cfg):
+    write_lake(spark, gate_cfg, hourly=hourly_rows(hours=[h for h in HOURS if h != 7]))
+    blocked = assert_blocked(spark, gate_cfg, "hour_bins", tables.RELEASED_HOURLY.name)
+    assert "missing 7" in str(blocked)
+    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
+
+
+def test_broken_ingest_conservation_blocks_the_release(spark, gate_cfg):
+    write_lake(spark, gate_cfg, ingest=ingest_row(read=1003))
+    blocked = assert_blocked(spark, gate_cfg, "conservation", tables.INGEST_LOG.name)
+    assert "observed 3" in str(blocked)  # off by 3 rows
+    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
+
+
+def test_volume_drop_against_previous_releases_blocks_the_release(spark, gate_cfg):
+    previous = [
+        (d, a, LEVEL, C.ORIGIN_ALL, 2500, f"{d}-old")
+        for d in (dt.date(2026, 3, 27), dt.date(2026, 3, 28))
+        for a in ("A1", "A2")
+    ]
+    released = spark.createDataFrame(previous, tables.RELEASED_DAILY.schema)
+    io.append(released, gate_cfg, tables.RELEASED_DAILY)
+    write_lake(spark, gate_cfg)
+    blocked = assert_blocked(spark, gate_cfg, "volume", tables.RELEASED_DAILY.name)
+    assert "observed 0.8" in str(blocked)  # 1000 against a median of 5000
+    after = io.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
+    assert after.count() == len(previous)
+    assert after.where(F.col(C.DATE) == F.lit(D)).count() == 0
