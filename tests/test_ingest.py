@@ -1,4 +1,8 @@
-"""Ingest (METHOD 3) on small hand-made landing files."""
+"""Ingest (METHOD 3) on small hand-made landing files: one shared lake with two landing days.
+
+Landing day S = 2026-03-29 (spring forward, window 03-26..03-29) and F = 2026-10-25 (fall back)
+are ingested once per module; each test checks one rule on the resulting tables.
+"""
 
 from __future__ import annotations
 
@@ -7,300 +11,379 @@ import gzip
 from pathlib import Path
 
 import pytest
-from pyspark.sql import functions as F
-
-from conftest import TEST_KEY
+from chispa import assert_df_equality
+from conftest import ROOT, TEST_KEY
 from footfall import io, tables
-from footfall.errors import LandingFileError
+from footfall.config import load_config
+from footfall.errors import LandingFileError, UserError
 from footfall.ingest import run_ingest
 from footfall.tokens import python_token
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 HEADER = "imsi,msisdn,imei,event_time,cell_id,event_type"
-D = dt.date(2026, 3, 16)
+S = dt.date(2026, 3, 29)
+FB = dt.date(2026, 10, 25)
 IMSI_A = "234150000000001"
 IMSI_B = "234150000000002"
+IMSI_C = "234150000000003"
 ROAMER = "208010000000009"
+MSISDN, IMEI = "+447700900001", "35000000000001"
+C1, C2, C7, C9 = "234-10-1-1", "234-10-1-2", "234-10-1-7", "234-10-1-9"
+X9 = "999-99-9-9"  # a cell in no version
 
 AREAS = """area_id,area_name,district_id,region_id,population
 A1,One,D1,R1,1000
 A2,Two,D1,R1,2000
 A3,Three,D2,R2,500
 """
-# C9 is re-planned: area A1 until 2026-03-15, area A2 from 2026-03-16.
+# 234-10-1-9 is re-planned from A1 to A2 on 2026-03-28; 234-10-1-7 is new on 2026-10-01.
 CELLS = """cell_id,area_id,lat,lon,valid_from,valid_to
 234-10-1-1,A1,51.5,-0.1,2026-01-01,
 234-10-1-2,A3,52.0,-1.0,2026-01-01,
-234-10-1-9,A1,51.5,-0.1,2026-01-01,2026-03-15
-234-10-1-9,A2,51.6,-0.2,2026-03-16,
-234-10-1-7,A1,51.5,-0.1,2026-03-20,
+234-10-1-9,A1,51.5,-0.1,2026-01-01,2026-03-27
+234-10-1-9,A2,51.6,-0.2,2026-03-28,
+234-10-1-7,A1,51.5,-0.1,2026-10-01,
 """
 
 
-def write_reference(cfg) -> None:
-    ref = cfg.path("reference")
-    ref.mkdir(parents=True, exist_ok=True)
-    (ref / "areas.csv").write_text(AREAS)
-    (ref / "cells.csv").write_text(CELLS)
-
-
-def write_landing(cfg, day: dt.date, lines: list[str], name: str = "part-0.csv.gz") -> Path:
-    folder = cfg.path("landing") / "events" / f"date={day.isoformat()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    with gzip.open(path, "wt") as fh:
-        fh.write(HEADER + "\n" + "\n".join(lines) + "\n")
-    return path
-
-
-def row(imsi=IMSI_A, time="2026-03-16T10:00:00+00:00", cell="234-10-1-1", etype="data",
-        msisdn="+447700900001", imei="35000000000001"):
+def row(
+    imsi=IMSI_A,
+    time="2026-03-29T10:00:00+01:00",
+    cell="234-10-1-1",
+    etype="data",
+    msisdn=MSISDN,
+    imei=IMEI,
+):
     return f"{imsi},{msisdn},{imei},{time},{cell},{etype}"
 
 
-def table(spark, cfg, t):
-    return io.read_table(spark, cfg, t)
+def epoch_ms(iso: str) -> str:
+    return str(int(dt.datetime.fromisoformat(iso).timestamp() * 1000))
 
 
-def reasons(spark, cfg) -> list[str]:
-    q = table(spark, cfg, tables.QUARANTINE).orderBy("source_file", "event_time")
-    return [r.reason for r in q.collect()]
+# Landing day S, file a.csv.gz: 28 lines, labelled by what they must become.
+LINES_S_A = [
+    row(),  # valid: 09:00Z = 10:00 BST
+    row(time=epoch_ms("2026-03-29T09:00:00+00:00")),  # duplicate: same instant as epoch ms
+    row(time="2026-03-29T09:00:00Z"),  # duplicate: Z offset
+    row(time="2026-03-29T10:00:00+0100", msisdn=""),  # duplicate: offset without colon
+    row(etype="sms_in"),  # valid: same instant, other type
+    row(imsi=IMSI_B, time="2026-03-29T00:30:00+00:00"),  # valid: 00:30 GMT, hour 0
+    row(imsi=IMSI_B, time="2026-03-29T01:30:00+00:00"),  # valid: 02:30 BST, hour 2
+    row(time="2026-03-26T12:00:00Z"),  # valid: 3 days late
+    row(time="2026-03-25T12:00:00Z"),  # out_of_window: 4 days late
+    row(imsi=IMSI_B, time="2026-02-20T12:00:00Z"),  # out_of_window, period without a key
+    row(time="2026-03-30T00:30:00+01:00"),  # out_of_window: 23:30Z on 03-29 is 03-30 locally
+    row(time="2026-03-27T12:00:00Z", cell="234-10-1-9"),  # valid: version 1, A1
+    row(time="2026-03-28T12:00:00Z", cell="234-10-1-9"),  # valid: version 2, A2
+    row(time="2026-03-29T12:00:00Z", cell="234-10-1-7"),  # unknown_cell: no version yet
+    row(time="2026-03-29T12:00:00Z", cell="999-99-9-9"),  # unknown_cell
+    row() + ",extra",  # malformed: 7 fields
+    f"{IMSI_A},{MSISDN},{IMEI},2026-03-29T10:00:00Z,234-10-1-1",  # malformed: 5 fields
+    f'{IMSI_A},"+44 7700,{IMEI},2026-03-29T10:00:00Z,234-10-1-1,data',  # malformed: odd quotes
+    f'"{IMSI_B}","+44 7700 900002","",2026-03-29T11:00:00Z,"234-10-1-2","call_out"',  # valid
+    row(imsi="23415000000001", time="garbage"),  # bad_imsi (before bad_time)
+    row(imsi="23415000000000X"),  # bad_imsi
+    row(time="2026-03-29T10:00:00"),  # bad_time: no offset
+    row(time="tomorrow", etype="FAX"),  # bad_time (before bad_event_type)
+    row(time="2026-03-20T12:00:00Z", etype="fax"),  # out_of_window (before bad_event_type)
+    row(time="2026-03-29T12:00:00Z", cell="999-99-9-9", etype="SMS_IN"),  # bad_event_type first
+    row(time=""),  # bad_time: missing
+    row(imsi=ROAMER, time="2026-03-29T12:00:00Z", etype="call_in"),  # valid roamer
+    row(imsi=ROAMER, time="2026-03-29T12:00:00Z", cell=IMSI_A),  # unknown_cell, IMSI as cell
+    row(imsi=IMSI_B, time="2026-03-29T13:00:00.5Z", cell="234-10-1-2", etype="handover"),  # valid
+]
+# File b.csv.gz: another column order, CRLF, padded fields, a blank last line.
+HEADER_B = "event_type,cell_id,event_time,imei,msisdn,imsi"
+LINES_S_B = [
+    " location_update , 234-10-1-1 , 2026-03-29T14:00:00+01:00 , 35693803564380 , 07700 900003 , "
+    f"{IMSI_C} ",
+    f"data,234-10-1-1,2026-03-29T09:00:00Z,{IMEI},{MSISDN},{IMSI_A}",  # duplicate across files
+    "",
+]
+LINES_F = [
+    row(time="2026-10-25T00:30:00Z", cell="234-10-1-7"),  # 01:30 BST: hour 1
+    row(time="2026-10-25T01:30:00Z", cell="234-10-1-7", etype="sms_out"),  # 01:30 GMT: hour 1
+    row(time="2026-10-24T23:30:00Z"),  # 00:30 BST on 10-25: hour 0
+    row(imsi="", time="2026-10-25T10:00:00Z"),  # bad_imsi: empty
+]
+NEEDLES = [
+    IMSI_A, IMSI_B, IMSI_C, ROAMER, "23415000000001", "23415000000000X", MSISDN, "447700900001",
+    "+44 7700 900002", "07700 900003", IMEI, "35693803564380",
+]  # fmt: skip
 
 
-@pytest.fixture
-def setup(cfg):
-    write_reference(cfg)
-    return cfg
-
-
-def test_each_reason_and_first_reason_wins(spark, setup):
-    cfg = setup
-    write_landing(
-        cfg,
-        D,
-        [
-            row(),  # valid
-            row() + ",extra",  # malformed: 7 fields
-            '234150000000001,"+44 7700,900001,1,2026-03-16T10:00:00+00:00,234-10-1-1,data',  # odd quotes
-            row(imsi="23415000000001", time="garbage"),  # bad_imsi wins over bad_time
-            row(time="2026-03-16T10:00:00"),  # bad_time: no offset
-            row(time="2026-03-17T00:30:00+00:00", etype="fax"),  # out_of_window wins over type
-            row(time="2026-03-12T10:00:00+00:00"),  # out_of_window: 4 days before
-            row(etype="SMS_IN", cell="999-1-1-1"),  # bad_event_type wins over unknown_cell
-            row(cell="999-1-1-1"),  # unknown_cell
-            row(cell="234-10-1-7"),  # unknown_cell: version starts 2026-03-20
-        ],
-    )
-    summary = run_ingest(spark, cfg, D, TEST_KEY)
-    got = table(spark, cfg, tables.QUARANTINE).groupBy("reason").count()
-    assert {r.reason: r["count"] for r in got.collect()} == {
-        "malformed": 2,
-        "bad_imsi": 1,
-        "bad_time": 1,
-        "out_of_window": 2,
-        "bad_event_type": 1,
-        "unknown_cell": 2,
-    }
-    assert summary["rows_read"] == 10
-    assert summary["rows_valid"] == 1
-    log = table(spark, cfg, tables.INGEST_LOG).first()
-    assert (log.q_malformed, log.q_unknown_cell, log.rows_quarantined) == (2, 2, 9)
-
-
-def test_duplicates_iso_and_epoch_of_same_instant_are_one_event(spark, setup):
-    cfg = setup
-    epoch_ms = int(dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.timezone.utc).timestamp() * 1000)
-    write_landing(
-        cfg,
-        D,
-        [
-            row(),
-            row(time=str(epoch_ms)),  # same instant as epoch ms
-            row(time="2026-03-16T10:00:00Z"),  # same instant, Z offset
-            row(time="2026-03-16T11:00:00+01:00", msisdn=""),  # same instant, other offset
-            row(etype="sms_in"),  # other type: a different event
-        ],
-    )
-    s = run_ingest(spark, cfg, D, TEST_KEY)
-    assert (s["rows_read"], s["rows_valid"], s["rows_duplicate"], s["rows_quarantined"]) == (5, 2, 3, 0)
-
-
-def test_conservation_rows_read_equals_valid_plus_quarantined_plus_duplicate(spark, setup):
-    cfg = setup
-    write_landing(cfg, D, [row(), row(), row(imsi="x"), row(etype="sms_out")], name="a.csv.gz")
-    write_landing(cfg, D, [row(imsi=IMSI_B), row(cell="nope")], name="b.csv.gz")
-    run_ingest(spark, cfg, D, TEST_KEY)
-    log = table(spark, cfg, tables.INGEST_LOG).first()
-    assert log.rows_read == 6
-    assert (log.rows_valid, log.rows_quarantined, log.rows_duplicate) == (3, 2, 1)
-    assert log.rows_read == log.rows_valid + log.rows_quarantined + log.rows_duplicate
-    assert sorted(log.files) == ["a.csv.gz", "b.csv.gz"]
-
-
-def test_late_events_inside_window_are_kept_with_their_own_date(spark, setup):
-    cfg = setup
-    write_landing(
-        cfg,
-        D,
-        [
-            row(time="2026-03-13T12:00:00+00:00"),  # 3 days late: kept
-            row(time="2026-03-16T23:30:00+00:00"),  # local date 2026-03-16 (GMT): kept
-        ],
-    )
-    run_ingest(spark, cfg, D, TEST_KEY)
-    ev = table(spark, cfg, tables.EVENTS).orderBy("event_time").collect()
-    assert [(e.event_date, e.landing_date) for e in ev] == [(dt.date(2026, 3, 13), D), (D, D)]
-
-
-def test_spring_forward_and_fall_back_local_hours(spark, setup):
-    cfg = setup
-    cells = (cfg.path("reference") / "cells.csv").read_text()
-    day_s, day_f = dt.date(2026, 3, 29), dt.date(2026, 10, 25)
-    write_landing(
-        cfg,
-        day_s,
-        [row(time="2026-03-29T00:30:00+00:00"), row(time="2026-03-29T01:30:00+00:00")],
-    )
-    write_landing(
-        cfg,
-        day_f,
-        [row(time="2026-10-25T00:30:00+00:00"), row(time="2026-10-25T01:30:00+00:00")],
-    )
-    (cfg.path("reference") / "cells.csv").write_text(cells)
-    run_ingest(spark, cfg, day_s, TEST_KEY)
-    run_ingest(spark, cfg, day_f, TEST_KEY)
-    ev = table(spark, cfg, tables.EVENTS).orderBy("event_time").collect()
-    # 00:30Z = 00:30 GMT; 01:30Z = 02:30 BST (01:xx does not exist on 29 March)
-    # 00:30Z = 01:30 BST and 01:30Z = 01:30 GMT: the repeated hour is one bin
-    assert [(e.event_date, e.event_hour) for e in ev] == [
-        (day_s, 0),
-        (day_s, 2),
-        (day_f, 1),
-        (day_f, 1),
+def config(root: Path, **overrides: object):
+    """A validated Config with every path under root (as conftest's make_cfg, module-scoped)."""
+    sets = [
+        f"paths.{p}={root / p}" for p in ("landing", "reference", "lake", "reports", "ground_truth")
     ]
+    sets += ["tokenisation.key_file=", "tokenisation.key_env=FOOTFALL_TEST_KEY"]
+    sets += [f"{k.replace('__', '.')}={v}" for k, v in overrides.items()]
+    return load_config(ROOT / "conf" / "local.yaml", sets)
 
 
-def test_event_uses_the_cell_version_valid_on_its_local_date(spark, setup):
-    cfg = setup
-    write_landing(
-        cfg,
-        D,
+def write_reference(cfg, cells: str = CELLS) -> None:
+    ref = cfg.path("reference")
+    ref.mkdir(parents=True, exist_ok=True)
+    (ref / "areas.csv").write_text(AREAS)
+    (ref / "cells.csv").write_text(cells)
+
+
+def write_landing(cfg, day, lines, name="a.csv.gz", header=HEADER, newline="\n") -> Path:
+    """A gzip CSV landing file with a header line and the given lines."""
+    folder = cfg.path("landing") / "events" / f"date={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with gzip.open(path, "wb") as fh:
+        fh.write((newline.join([header, *lines]) + newline).encode())
+    return path
+
+
+def read(spark, cfg, table):
+    return io.read_table(spark, cfg, table)
+
+
+@pytest.fixture(scope="module")
+def lake(spark, tmp_path_factory):
+    cfg = config(tmp_path_factory.mktemp("ingest"))
+    write_reference(cfg)
+    write_landing(cfg, S, LINES_S_A, "a.csv.gz")
+    write_landing(cfg, S, LINES_S_B, "b.csv.gz", header=HEADER_B, newline="\r\n")
+    write_landing(cfg, FB, LINES_F, "c.csv.gz")
+    summaries = {S: run_ingest(spark, cfg, S, TEST_KEY), FB: run_ingest(spark, cfg, FB, TEST_KEY)}
+    return cfg, summaries
+
+
+def tok(period: str, imsi: str) -> str:
+    return python_token(TEST_KEY, period, imsi)
+
+
+EVENT_COLS = ["subscriber_token", "t", "event_date", "event_hour", "cell_id", "area_id",
+              "region_id", "mcc", "event_type", "period", "landing_date"]  # fmt: skip
+
+
+def events_of(spark, cfg, landing_date):
+    ev = read(spark, cfg, tables.EVENTS).where(F.col("landing_date") == landing_date)
+    ev = ev.withColumn("t", F.date_format("event_time", "yyyy-MM-dd HH:mm:ss.SSS"))  # UTC session
+    return ev.select(*EVENT_COLS)
+
+
+def expected_events(spark, rows):
+    schema = T.StructType(
         [
-            row(time="2026-03-15T12:00:00+00:00", cell="234-10-1-9"),  # version 1: A1
-            row(time="2026-03-16T12:00:00+00:00", cell="234-10-1-9"),  # version 2: A2
-        ],
-    )
-    run_ingest(spark, cfg, D, TEST_KEY)
-    ev = table(spark, cfg, tables.EVENTS).orderBy("event_time").collect()
-    assert [(e.area_id, e.region_id) for e in ev] == [("A1", "R1"), ("A2", "R1")]
-
-
-def test_tokens_equal_python_hmac_and_change_with_period(spark, setup):
-    cfg = setup
-    write_landing(
-        cfg,
-        dt.date(2026, 4, 1),
-        [
-            row(time="2026-03-31T12:00:00+01:00"),  # period 2026-03 (late event)
-            row(time="2026-04-01T12:00:00+01:00"),  # period 2026-04
-            row(imsi=ROAMER, time="2026-04-01T12:00:00+01:00"),
-        ],
-    )
-    run_ingest(spark, cfg, dt.date(2026, 4, 1), TEST_KEY)
-    ev = table(spark, cfg, tables.EVENTS).select("subscriber_token", "period", "mcc").collect()
-    got = sorted((e.period, e.mcc, e.subscriber_token) for e in ev)
-    assert got == sorted(
-        [
-            ("2026-03", "234", python_token(TEST_KEY, "2026-03", IMSI_A)),
-            ("2026-04", "234", python_token(TEST_KEY, "2026-04", IMSI_A)),
-            ("2026-04", "208", python_token(TEST_KEY, "2026-04", ROAMER)),
+            T.StructField(c, T.IntegerType() if c == "event_hour" else T.StringType())
+            for c in EVENT_COLS
         ]
     )
-    assert python_token(TEST_KEY, "2026-03", IMSI_A) != python_token(TEST_KEY, "2026-04", IMSI_A)
+    df = spark.createDataFrame(rows, schema)
+    return df.withColumn("event_date", F.to_date("event_date")).withColumn(
+        "landing_date", F.to_date("landing_date")
+    )
 
 
-def test_fields_are_trimmed_before_validation(spark, setup):
-    cfg = setup
-    write_landing(cfg, D, [f" {IMSI_A} , +44 7700 900001 ,, 2026-03-16T10:00:00+00:00 , 234-10-1-1 , data "])
-    s = run_ingest(spark, cfg, D, TEST_KEY)
-    assert (s["rows_valid"], s["rows_quarantined"]) == (1, 0)
+def test_valid_events_have_local_date_hour_cell_version_and_token(spark, lake):
+    cfg, _ = lake
+    a, b, c, r = (tok("2026-03", i) for i in (IMSI_A, IMSI_B, IMSI_C, ROAMER))
+    m, s = "2026-03", str(S)
+    expected = [
+        (a, "2026-03-29 09:00:00.000", s, 10, C1, "A1", "R1", "234", "data", m, s),
+        (a, "2026-03-29 09:00:00.000", s, 10, C1, "A1", "R1", "234", "sms_in", m, s),
+        (b, "2026-03-29 00:30:00.000", s, 0, C1, "A1", "R1", "234", "data", m, s),
+        (b, "2026-03-29 01:30:00.000", s, 2, C1, "A1", "R1", "234", "data", m, s),
+        (a, "2026-03-26 12:00:00.000", "2026-03-26", 12, C1, "A1", "R1", "234", "data", m, s),
+        (a, "2026-03-27 12:00:00.000", "2026-03-27", 12, C9, "A1", "R1", "234", "data", m, s),
+        (a, "2026-03-28 12:00:00.000", "2026-03-28", 12, C9, "A2", "R1", "234", "data", m, s),
+        (b, "2026-03-29 11:00:00.000", s, 12, C2, "A3", "R2", "234", "call_out", m, s),
+        (r, "2026-03-29 12:00:00.000", s, 13, C1, "A1", "R1", "208", "call_in", m, s),
+        (b, "2026-03-29 13:00:00.500", s, 14, C2, "A3", "R2", "234", "handover", m, s),
+        (c, "2026-03-29 13:00:00.000", s, 14, C1, "A1", "R1", "234", "location_update", m, s),
+    ]  # fmt: skip
+    assert_df_equality(
+        events_of(spark, cfg, S),
+        expected_events(spark, expected),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
 
 
-def _snapshot(spark, cfg):
+def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, lake):
+    cfg, _ = lake
+    a, m, f = tok("2026-10", IMSI_A), "2026-10", str(FB)
+    expected = [
+        (a, "2026-10-25 00:30:00.000", f, 1, C7, "A1", "R1", "234", "data", m, f),
+        (a, "2026-10-25 01:30:00.000", f, 1, C7, "A1", "R1", "234", "sms_out", m, f),
+        (a, "2026-10-24 23:30:00.000", f, 0, C1, "A1", "R1", "234", "data", m, f),
+    ]
+    assert_df_equality(
+        events_of(spark, cfg, FB),
+        expected_events(spark, expected),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+    assert tok("2026-10", IMSI_A) != tok("2026-03", IMSI_A)
+
+
+def test_quarantine_reason_is_the_first_that_applies_with_shapes_not_values(spark, lake):
+    cfg, _ = lake
+    cols = ["reason", "subscriber_token", "imsi_shape", "msisdn_shape", "imei_shape", "event_time",
+            "cell_id", "event_type", "fields", "source_file"]  # fmt: skip
+    got = read(spark, cfg, tables.QUARANTINE).where(F.col("landing_date") == S).select(*cols)
+    a, b, r = tok("2026-03", IMSI_A), tok("2026-03", IMSI_B), tok("2026-03", ROAMER)
+    sh = ("plus_digits:12", "digits:14")  # msisdn and imei shapes of the default row
+    x = "a.csv.gz"
+    expected = [
+        ("out_of_window", a, "digits:15", *sh, "2026-03-25T12:00:00Z", C1, "data", 6, x),
+        # a period outside the landing window has no key: the landing day's period is used
+        ("out_of_window", b, "digits:15", *sh, "2026-02-20T12:00:00Z", C1, "data", 6, x),
+        ("out_of_window", a, "digits:15", *sh, "2026-03-30T00:30:00+01:00", C1, "data", 6, x),
+        ("out_of_window", a, "digits:15", *sh, "2026-03-20T12:00:00Z", C1, "fax", 6, x),
+        ("unknown_cell", a, "digits:15", *sh, "2026-03-29T12:00:00Z", C7, "data", 6, x),
+        ("unknown_cell", a, "digits:15", *sh, "2026-03-29T12:00:00Z", "999-99-9-9", "data", 6, x),
+        ("unknown_cell", r, "digits:15", *sh, "2026-03-29T12:00:00Z", "digits:15", "data", 6, x),
+        ("malformed", None, None, None, None, None, None, None, 7, x),
+        ("malformed", None, None, None, None, None, None, None, 5, x),
+        ("malformed", None, None, None, None, None, None, None, -1, x),
+        ("bad_imsi", None, "digits:14", *sh, "garbage", C1, "data", 6, x),
+        ("bad_imsi", None, "chars:15", *sh, "2026-03-29T10:00:00+01:00", C1, "data", 6, x),
+        ("bad_time", a, "digits:15", *sh, "2026-03-29T10:00:00", C1, "data", 6, x),
+        ("bad_time", a, "digits:15", *sh, "tomorrow", C1, "FAX", 6, x),
+        ("bad_time", a, "digits:15", *sh, "", C1, "data", 6, x),
+        ("bad_event_type", a, "digits:15", *sh, "2026-03-29T12:00:00Z", X9, "SMS_IN", 6, x),
+    ]  # fmt: skip
+    schema = T.StructType(
+        [T.StructField(c, T.IntegerType() if c == "fields" else T.StringType()) for c in cols]
+    )
+    assert_df_equality(
+        got, spark.createDataFrame(expected, schema), ignore_row_order=True, ignore_nullable=True
+    )
+
+
+def test_ingest_log_conserves_rows_and_counts_each_reason(spark, lake):
+    cfg, summaries = lake
+    cols = ["landing_date", "status", "rows_read", "rows_valid", "rows_quarantined",
+            "rows_duplicate", "q_malformed", "q_bad_imsi", "q_bad_time", "q_out_of_window",
+            "q_bad_event_type", "q_unknown_cell", "files", "failed_files"]  # fmt: skip
+    got = read(spark, cfg, tables.INGEST_LOG).select(*cols).orderBy("landing_date").collect()
+    assert [tuple(r) for r in got] == [
+        (S, "ok", 31, 11, 16, 4, 3, 2, 3, 4, 1, 3, ["a.csv.gz", "b.csv.gz"], []),
+        (FB, "ok", 4, 3, 1, 0, 0, 1, 0, 0, 0, 0, ["c.csv.gz"], []),
+    ]
+    for r in got:
+        assert r.rows_read == r.rows_valid + r.rows_quarantined + r.rows_duplicate
+    assert summaries[S]["rows_read"] == 31 and summaries[S]["rows_duplicate"] == 4
+    assert summaries[FB]["q_bad_imsi"] == 1
+
+
+def test_no_raw_identifier_in_any_lake_file_or_table(spark, lake):
+    cfg, _ = lake
+    files = [p for p in cfg.path("lake").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" for p in files) and any(p.suffix == ".parquet" for p in files)
+    for path in files:  # parquet data, _delta_log json and checkpoints, crc files
+        data = path.read_bytes()
+        for needle in NEEDLES:
+            assert needle.encode() not in data, f"a raw identifier is in {path.name}"
+    for t in (tables.EVENTS, tables.QUARANTINE, tables.INGEST_LOG):
+        text = "\n".join(str(v) for r in read(spark, cfg, t).collect() for v in r)
+        for needle in NEEDLES:
+            assert needle not in text, f"a raw identifier is in table {t.name}"
+
+
+def _snapshot(spark, cfg) -> dict[str, list[tuple]]:
     out = {}
     for t in (tables.EVENTS, tables.QUARANTINE, tables.INGEST_LOG):
-        df = table(spark, cfg, t)
-        if t is tables.INGEST_LOG:
-            df = df.drop("ingested_at")
-        out[t.name] = sorted(tuple(r) for r in df.collect())
+        df = read(spark, cfg, t)
+        df = df.drop("ingested_at") if t is tables.INGEST_LOG else df
+        out[t.name] = sorted((tuple(r) for r in df.collect()), key=repr)
     return out
 
 
-def test_rerun_of_a_landing_day_leaves_identical_tables(spark, setup):
-    cfg = setup
-    write_landing(cfg, D, [row(), row(imsi=IMSI_B), row(imsi="bad"), row()])
-    write_landing(cfg, D + dt.timedelta(days=1), [row(time="2026-03-16T20:00:00+00:00")])
-    run_ingest(spark, cfg, D, TEST_KEY)
-    run_ingest(spark, cfg, D + dt.timedelta(days=1), TEST_KEY)
+def test_rerun_of_a_landing_day_leaves_identical_tables(spark, lake):
+    cfg, _ = lake
     first = _snapshot(spark, cfg)
-    run_ingest(spark, cfg, D, TEST_KEY)
+    run_ingest(spark, cfg, S, TEST_KEY)
     second = _snapshot(spark, cfg)
-    assert first == second
-    assert len(first["events"]) == 3  # A and B on the 16th, A's late event from the 17th
-    assert len(first["ingest_log"]) == 2
+    assert {k: len(v) for k, v in second.items()} == {
+        "events": 14,
+        "quarantine": 17,
+        "ingest_log": 2,
+    }
+    assert second == first
 
 
-def test_no_raw_identifier_in_any_file_written(spark, setup, tmp_path):
-    cfg = setup
-    msisdn, imei = "+447700900123", "356938035643809"
-    write_landing(
+def test_truncated_gzip_fails_naming_the_file_and_logs_a_failed_day(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg)
+    write_landing(cfg, S, [row()], name="good.csv.gz")
+    path = write_landing(
         cfg,
-        D,
-        [
-            row(msisdn=msisdn, imei=imei),
-            row(msisdn=msisdn, imei=imei, etype="fax"),
-            row(msisdn=msisdn, imei=imei) + ",x",
-            row(imsi=IMSI_B, time="nope", msisdn="07700 900123"),
-            row(imsi=ROAMER, cell=IMSI_A),  # an IMSI in the cell column: shape only
-        ],
+        S,
+        [row(imsi=IMSI_B, time=f"2026-03-29T10:{i % 60:02d}:00Z") for i in range(3000)],
+        name="broken.csv.gz",
     )
-    run_ingest(spark, cfg, D, TEST_KEY)
-    needles = [IMSI_A, IMSI_B, ROAMER, msisdn, msisdn.lstrip("+"), "7700900123", "07700 900123", imei]
-    lake = cfg.path("lake")
-    files = [p for p in lake.rglob("*") if p.is_file()]
-    assert files
-    for path in files:
-        data = path.read_bytes()
-        for needle in needles:
-            assert needle.encode() not in data, f"{needle} found in {path}"
-    # and decoded: every string column of every table
-    for t in (tables.EVENTS, tables.QUARANTINE, tables.INGEST_LOG):
-        df = table(spark, cfg, t)
-        text = " ".join(str(v) for r in df.collect() for v in r)
-        for needle in needles:
-            assert needle not in text
-
-
-def test_truncated_gzip_fails_the_job_and_is_logged_by_name(spark, setup):
-    cfg = setup
-    write_landing(cfg, D, [row()], name="good.csv.gz")
-    path = write_landing(cfg, D, [row(imsi=IMSI_B)] * 2000, name="broken.csv.gz")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(LandingFileError, match="broken.csv.gz"):
-        run_ingest(spark, cfg, D, TEST_KEY)
-    log = table(spark, cfg, tables.INGEST_LOG).first()
-    assert (log.status, log.failed_files) == ("failed", ["broken.csv.gz"])
-
-
-def test_quarantine_keeps_shapes_and_tokens_not_values(spark, setup):
-    cfg = setup
-    write_landing(cfg, D, [row(imsi="23415000000001"), row(etype="fax")])
-    run_ingest(spark, cfg, D, TEST_KEY)
-    q = table(spark, cfg, tables.QUARANTINE).orderBy("reason").collect()
-    assert [(r.reason, r.imsi_shape, r.msisdn_shape, r.imei_shape) for r in q] == [
-        ("bad_event_type", "digits:15", "plus_digits:12", "digits:14"),
-        ("bad_imsi", "digits:14", "plus_digits:12", "digits:14"),
+    with pytest.raises(LandingFileError, match=r"broken\.csv\.gz") as err:
+        run_ingest(spark, cfg, S, TEST_KEY)
+    assert "good.csv.gz" not in str(err.value)
+    got = read(spark, cfg, tables.INGEST_LOG).collect()
+    assert [(r.status, r.failed_files, r.files) for r in got] == [
+        ("failed", ["broken.csv.gz"], ["broken.csv.gz", "good.csv.gz"])
     ]
-    assert q[0].subscriber_token == python_token(TEST_KEY, "2026-03", IMSI_A)
-    assert q[1].subscriber_token is None
-    assert table(spark, cfg, tables.EVENTS).where(F.lit(True)).count() == 0
+    assert not io.table_exists(spark, cfg.table("events"))
+
+
+def test_unreadable_or_headerless_files_fail_before_reading_rows(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg)
+    write_landing(cfg, S, [row()], name="a.csv.gz")
+    write_landing(cfg, S, [row()], name="b.csv.gz", header="imsi,msisdn,imei,time,cell,type")
+    folder = cfg.path("landing") / "events" / f"date={S}"
+    (folder / "c.csv.gz").write_bytes(b"this is not gzip\n")
+    with pytest.raises(LandingFileError, match=r"b\.csv\.gz, c\.csv\.gz"):
+        run_ingest(spark, cfg, S, TEST_KEY)
+    got = read(spark, cfg, tables.INGEST_LOG).collect()
+    assert [(r.status, r.failed_files) for r in got] == [("failed", ["b.csv.gz", "c.csv.gz"])]
+
+
+def test_missing_landing_folder_or_files_is_a_user_error_naming_the_folder(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg)
+    with pytest.raises(UserError, match="date=2026-03-29"):
+        run_ingest(spark, cfg, S, TEST_KEY)
+    (cfg.path("landing") / "events" / f"date={S}").mkdir(parents=True)
+    with pytest.raises(UserError, match="no .*csv.gz.* files in landing folder .*date=2026-03-29"):
+        run_ingest(spark, cfg, S, TEST_KEY)
+
+
+def test_overlapping_cell_versions_are_a_user_error(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg, CELLS + "234-10-1-9,A3,52.0,-1.0,2026-03-01,2026-03-31\n")
+    write_landing(cfg, S, [row()])
+    with pytest.raises(UserError, match="234-10-1-9: overlapping versions"):
+        run_ingest(spark, cfg, S, TEST_KEY)
+
+
+def test_parquet_landing_files_are_validated_like_csv(spark, tmp_path):
+    cfg = config(tmp_path, ingest__input_format="parquet")
+    write_reference(cfg)
+    nine = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.timezone.utc)  # 10:00 BST
+    rows = [
+        (IMSI_A, MSISDN, None, nine, C1, "data"),  # event_time as a timestamp column
+        (IMSI_A, "", IMEI, nine, C1, "data"),  # duplicate
+        ("2341500000000", MSISDN, IMEI, nine, C1, "data"),  # bad_imsi
+    ]
+    schema = (
+        "imsi string, msisdn string, imei string, event_time timestamp, cell_id string, "
+        "event_type string"
+    )
+    out = tmp_path / "parquet-out"
+    spark.createDataFrame(rows, schema).coalesce(1).write.parquet(str(out))
+    folder = cfg.path("landing") / "events" / f"date={S}"
+    folder.mkdir(parents=True)
+    next(out.glob("part-*.parquet")).rename(folder / "p.parquet")
+    s = run_ingest(spark, cfg, S, TEST_KEY)
+    assert (s["rows_read"], s["rows_valid"], s["rows_duplicate"], s["q_bad_imsi"]) == (3, 1, 1, 1)
+    ev = read(spark, cfg, tables.EVENTS).select("subscriber_token", "event_hour").collect()
+    assert [tuple(r) for r in ev] == [(tok("2026-03", IMSI_A), 10)]

@@ -1,164 +1,139 @@
-"""Ingest (METHOD 3): parse, validate in order, quarantine, drop duplicates, tokenise, map cells.
+"""Ingest (METHOD 3): validate in order, quarantine, tokenise, drop duplicates, map cell versions.
 
-Landing CSV is read as text so a wrong field count is visible (Spark's CSV reader pads or drops
-fields silently). Raw identifiers are replaced by tokens and shapes right after validation; only
-tokens and shapes are cached, counted or written.
+Every landing row ends in exactly one of: valid event, quarantined row, dropped duplicate. Raw
+identifiers are replaced by tokens and shapes right after validation: only tokens, shapes and
+scrubbed text are cached, counted or written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import logging
 import re
-import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from footfall import columns as C
-from footfall import io, tables
+from footfall import io, landing, tables
 from footfall.config import Config
 from footfall.errors import LandingFileError, UserError
+from footfall.landing import FIELDS, Transform
 from footfall.tokens import period_keys_frame, with_tokens
 
 log = logging.getLogger(__name__)
 
-LINE = "_line"
-FIELDS = "fields"
-REASON = C.REASON
 INSTANT = "_instant"
 LOCAL = "_local"
-# a comma outside double quotes (an even number of quotes follows it)
-QUOTED_SPLIT = ',(?=(?:[^"]*"[^"]*")*[^"]*$)'
-ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
-ISO_FORMATS = (
-    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
-    "yyyy-MM-dd'T'HH:mm:ssXXX",
-    "yyyy-MM-dd'T'HH:mmXXX",
-    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXX",
-    "yyyy-MM-dd'T'HH:mm:ssXX",
-    "yyyy-MM-dd'T'HH:mmXX",
+VALID = "valid"
+MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.QUARANTINE_REASONS
+IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
+IMSI_RE = r"^[0-9]{15}$"
+EPOCH_MS_RE = r"^[0-9]{1,15}$"  # epoch milliseconds; 15 digits reach far beyond any real date
+ISO_WITH_OFFSET = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
 )
-ID_LIKE = r"^\+?[0-9 ]{10,}$"
-
-
-# ---------------------------------------------------------------- landing files
-
-
-def landing_files(cfg: Config, landing_date: dt.date) -> list[Path]:
-    """The landing day's files; UserError when the folder or its files are missing."""
-    folder = cfg.path("landing") / "events" / f"date={landing_date.isoformat()}"
-    pattern = "*.csv.gz" if cfg["ingest.input_format"] == "csv" else "*.parquet"
-    if not folder.is_dir():
-        raise UserError(f"landing folder not found: {folder} (check paths.landing and --date)")
-    files = sorted(p for p in folder.glob(pattern) if p.is_file())
-    files += sorted(p for p in folder.glob("*.csv") if p.is_file()) if pattern == "*.csv.gz" else []
-    if not files:
-        raise UserError(f"no {pattern} files in {folder}")
-    return files
-
-
-def read_header(path: Path) -> list[str]:
-    """A file's header (its first line); LandingFileError when unreadable or not the contract."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8", newline="") as fh:
-            first = fh.readline()
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
-        raise LandingFileError(f"unreadable landing file {path.name}: {type(exc).__name__}") from None
-    names = [n.strip().strip('"') for n in first.strip().split(",")]
-    if sorted(names) != sorted(C.RAW_COLUMNS):
-        raise LandingFileError(
-            f"landing file {path.name} has no valid header (expected the columns "
-            f"{','.join(C.RAW_COLUMNS)} in any order)"
-        )
-    return names
-
-
-def read_lines(spark: SparkSession, files: list[Path], header: list[str]) -> DataFrame:
-    """Data lines of CSV files sharing one header, with the source file and the header dropped."""
-    header_text = ",".join(header)
-    return (
-        spark.read.text([str(f) for f in files])
-        .select(F.col("value").alias(LINE), F.input_file_name().alias(C.SOURCE_FILE))
-        .where(F.trim(F.col(LINE)) != F.lit(""))
-        .where(F.regexp_replace(F.col(LINE), r'[\s"]', "") != F.lit(header_text.replace(" ", "")))
-    )
+ISO_FORMATS = tuple(
+    f"yyyy-MM-dd'T'{t}{z}"
+    for z in ("XXX", "XX")  # XXX: Z or +01:00; XX: Z or +0100
+    for t in ("HH:mm:ss.SSSSSSSSS", "HH:mm:ss", "HH:mm")
+)
+ID_LIKE = r"^\+?[0-9 ]{10,}$"  # a text field that could be an IMSI, MSISDN or IMEI
+OPEN_END = dt.date(9999, 12, 31)
 
 
 # ---------------------------------------------------------------- transforms
 
 
-def split_fields(header: list[str]) -> callable:
-    """Split each line into the header's columns (quote-aware), trimmed; `fields` = count or -1."""
-
-    def _split(lines: DataFrame) -> DataFrame:
-        quotes = F.length(LINE) - F.length(F.regexp_replace(LINE, '"', ""))
-        parts = F.when(F.instr(LINE, '"') > 0, F.split(LINE, QUOTED_SPLIT, -1)).otherwise(
-            F.split(LINE, ",", -1)
-        )
-        count = F.when(quotes % 2 == 1, F.lit(-1)).otherwise(F.size(parts))
-        out = lines.withColumn("_parts", parts).withColumn(FIELDS, count)
-        for i, name in enumerate(header):
-            raw = F.trim(F.get(F.col("_parts"), i))
-            inner = F.regexp_extract(raw, r'^"(.*)"$', 1)
-            unquoted = F.when(raw.rlike(r'^".*"$'), F.regexp_replace(inner, '""', '"'))
-            unquoted = unquoted.otherwise(raw)
-            out = out.withColumn(name, F.trim(unquoted))
-        return out.drop("_parts", LINE)
-
-    return _split
-
-
 def parse_instant(text: Column) -> Column:
-    """UTC instant of an ISO-8601-with-offset or epoch-milliseconds string; null otherwise."""
-    epoch = F.when(text.rlike(r"^\d{1,15}$"), F.timestamp_millis(text.try_cast("long")))
+    """UTC instant of ISO-8601 with an offset, or of epoch milliseconds; null otherwise."""
     iso = F.coalesce(*[F.try_to_timestamp(text, F.lit(fmt)) for fmt in ISO_FORMATS])
-    return F.when(text.rlike(ISO_WITH_OFFSET), iso).otherwise(epoch)
+    epoch = F.timestamp_millis(text.try_cast("long"))
+    return F.when(text.rlike(ISO_WITH_OFFSET), iso).when(text.rlike(EPOCH_MS_RE), epoch)
 
 
-def classify(landing_date: dt.date, zone: str, max_lateness: int, cells: DataFrame) -> callable:
-    """Add instant, local date/hour, period, the cell version's area/region, and the reason."""
-    first_ok = landing_date - dt.timedelta(days=max_lateness)
+def with_local_time(zone: str) -> Transform:
+    """Add the instant (well-formed rows), local event_date/event_hour and the YYYY-MM period."""
 
-    def _classify(rows: DataFrame) -> DataFrame:
-        instant = parse_instant(F.col(C.EVENT_TIME))
-        rows = (
-            rows.withColumn(INSTANT, F.when(F.col(FIELDS) == len(C.RAW_COLUMNS), instant))
+    def _local(rows: DataFrame) -> DataFrame:
+        well_formed = F.col(FIELDS) == len(C.RAW_COLUMNS)
+        # session time zone is UTC: from_utc_timestamp gives the local wall clock, so the
+        # fall-back day's repeated hour lands in one bin and the skipped hour in none (METHOD 2)
+        return (
+            rows.withColumn(INSTANT, F.when(well_formed, parse_instant(F.col(C.EVENT_TIME))))
             .withColumn(LOCAL, F.from_utc_timestamp(F.col(INSTANT), zone))
             .withColumn(C.EVENT_DATE, F.to_date(LOCAL))
             .withColumn(C.EVENT_HOUR, F.hour(LOCAL))
             .withColumn(C.PERIOD, F.date_format(C.EVENT_DATE, "yyyy-MM"))
+            .drop(LOCAL)
         )
-        versions = cells.select(
-            F.col(C.CELL_ID).alias("_cell"),
-            F.col(C.AREA_ID),
-            F.col(C.REGION_ID),
-            F.col(C.VALID_FROM).alias("_from"),
-            F.coalesce(F.col(C.VALID_TO), F.lit(dt.date(9999, 12, 31))).alias("_to"),
+
+    return _local
+
+
+def cell_versions(cells: DataFrame) -> DataFrame:
+    """Cell versions as (cell, area, region, from, to) with an open valid_to made explicit."""
+    return cells.select(
+        F.col(C.CELL_ID).alias("_cell"),
+        C.AREA_ID,
+        C.REGION_ID,
+        F.col(C.VALID_FROM).alias("_from"),
+        F.coalesce(F.col(C.VALID_TO), F.lit(OPEN_END)).alias("_to"),
+    )
+
+
+def check_cells(cells: DataFrame) -> None:
+    """UserError when a cell version has no known area, a reversed range, or overlaps another."""
+    v = cell_versions(cells)
+    prev_to = F.lag("_to").over(Window.partitionBy("_cell").orderBy("_from", "_to"))
+    problem = (
+        F.when(F.col(C.REGION_ID).isNull(), "area_id not in areas.csv")
+        .when(F.col("_to") < F.col("_from"), "valid_to before valid_from")
+        .when(F.col("_from") <= prev_to, "overlapping versions")
+    )
+    try:
+        found = (
+            v.select("_cell", problem.alias("p")).where(F.col("p").isNotNull()).limit(5).collect()
         )
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cells.csv or areas.csv could not be parsed: {first}") from None
+    if found:
+        listed = "; ".join(f"{r['_cell']}: {r['p']}" for r in found)
+        raise UserError(f"cells.csv: fix the cell versions ({listed})")
+
+
+def classify(landing_date: dt.date, max_lateness: int, versions: DataFrame) -> Transform:
+    """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3)."""
+    first_day = landing_date - dt.timedelta(days=max_lateness)
+
+    def _classify(rows: DataFrame) -> DataFrame:
+        v = F.broadcast(versions)
         joined = rows.join(
-            F.broadcast(versions),
-            (rows[C.CELL_ID] == versions["_cell"])
-            & (rows[C.EVENT_DATE] >= versions["_from"])
-            & (rows[C.EVENT_DATE] <= versions["_to"]),
+            v,
+            (rows[C.CELL_ID] == v["_cell"])
+            & (rows[C.EVENT_DATE] >= v["_from"])
+            & (rows[C.EVENT_DATE] <= v["_to"]),
             "left",
         ).drop("_cell", "_from", "_to")
+        date = F.col(C.EVENT_DATE)
         reason = (
-            F.when(F.col(FIELDS) != len(C.RAW_COLUMNS), "malformed")
-            .when(~F.coalesce(F.col(C.IMSI).rlike(r"^\d{15}$"), F.lit(False)), "bad_imsi")
-            .when(F.col(INSTANT).isNull(), "bad_time")
+            F.when(F.col(FIELDS) != len(C.RAW_COLUMNS), MALFORMED)
+            .when(~F.coalesce(F.col(C.IMSI).rlike(IMSI_RE), F.lit(False)), BAD_IMSI)
+            .when(F.col(INSTANT).isNull(), BAD_TIME)
+            .when((date > F.lit(landing_date)) | (date < F.lit(first_day)), OUT_OF_WINDOW)
             .when(
-                (F.col(C.EVENT_DATE) > F.lit(landing_date)) | (F.col(C.EVENT_DATE) < F.lit(first_ok)),
-                "out_of_window",
+                ~F.coalesce(F.col(C.EVENT_TYPE).isin(*C.EVENT_TYPES), F.lit(False)), BAD_EVENT_TYPE
             )
-            .when(~F.coalesce(F.col(C.EVENT_TYPE).isin(*C.EVENT_TYPES), F.lit(False)), "bad_event_type")
-            .when(F.col(C.AREA_ID).isNull(), "unknown_cell")
+            .when(F.col(C.AREA_ID).isNull(), UNKNOWN_CELL)
         )
-        return joined.withColumn(REASON, reason)
+        return joined.withColumn(C.REASON, reason)
 
     return _classify
 
@@ -167,212 +142,238 @@ def shape(col: Column) -> Column:
     """A value's shape, never the value: empty, digits:N, plus_digits:N or chars:N."""
     return (
         F.when(col.isNull() | (col == ""), F.lit("empty"))
-        .when(col.rlike(r"^\d+$"), F.concat(F.lit("digits:"), F.length(col)))
-        .when(col.rlike(r"^\+\d+$"), F.concat(F.lit("plus_digits:"), F.length(col) - 1))
+        .when(col.rlike(r"^[0-9]+$"), F.concat(F.lit("digits:"), F.length(col)))
+        .when(col.rlike(r"^\+[0-9]+$"), F.concat(F.lit("plus_digits:"), F.length(col) - 1))
         .otherwise(F.concat(F.lit("chars:"), F.length(col)))
     )
 
 
-def scrubbed(col: Column) -> Column:
-    """Keep a non-identifier text field, but only the shape of anything that looks like one."""
-    epoch_ms = col.rlike(r"^\d{13}$")
-    return F.when(col.rlike(ID_LIKE) & ~epoch_ms, shape(col)).otherwise(col)
+def scrubbed(col: Column, is_time: bool = False) -> Column:
+    """A text field as it is, or only its shape when it looks like an identifier."""
+    looks_like_id = col.rlike(ID_LIKE)
+    if is_time:  # a 13-digit epoch-ms time is plausible and stays readable
+        looks_like_id = looks_like_id & ~col.rlike(r"^[0-9]{13}$")
+    return F.when(looks_like_id, shape(col)).otherwise(col)
 
 
-def anonymise(keys: DataFrame, landing_period: str) -> callable:
-    """Tokenise valid IMSIs (event period, else the landing day's) and drop raw identifiers."""
+def anonymise(keys: DataFrame, window_periods: list[str], landing_period: str) -> Transform:
+    """Tokenise valid IMSIs, keep shapes, scrub quarantined text fields, drop raw identifiers."""
 
     def _anonymise(rows: DataFrame) -> DataFrame:
-        valid_imsi = F.coalesce(F.col(C.IMSI).rlike(r"^\d{15}$"), F.lit(False))
-        rows = rows.withColumn(
-            "_token_period", F.when(valid_imsi, F.coalesce(F.col(C.PERIOD), F.lit(landing_period)))
-        )
+        reason = F.col(C.REASON)
+        quarantined = reason.isNotNull() & (reason != MALFORMED)
+        valid_imsi = (reason.isNull() | (reason != MALFORMED)) & F.col(C.IMSI).rlike(IMSI_RE)
+        # the event's period when it has one with a key (the landing window), else the landing
+        # day's: a quarantined row with a valid IMSI always keeps a token
+        period = F.col(C.PERIOD)
+        token_period = F.when(period.isin(*window_periods), period).otherwise(landing_period)
+        rows = rows.withColumn("_token_period", F.when(valid_imsi, token_period))
         rows = with_tokens(rows, keys, C.IMSI, "_token_period", C.TOKEN)
+        for name in (C.CELL_ID, C.EVENT_TYPE):  # valid rows keep them: checked against the lists
+            rows = rows.withColumn(
+                name, F.when(quarantined, scrubbed(F.col(name))).when(reason.isNull(), F.col(name))
+            )
         return (
-            rows.withColumn(C.MCC, F.when(valid_imsi, F.substring(C.IMSI, 1, 3)))
-            .withColumn("imsi_shape", shape(F.col(C.IMSI)))
-            .withColumn("msisdn_shape", shape(F.col(C.MSISDN)))
-            .withColumn("imei_shape", shape(F.col(C.IMEI)))
+            rows.withColumn(C.EVENT_TIME, F.when(quarantined, scrubbed(F.col(C.EVENT_TIME), True)))
+            .withColumn(C.MCC, F.when(valid_imsi, F.substring(C.IMSI, 1, 3)))
+            .withColumn(IMSI_SHAPE, F.when(quarantined, shape(F.col(C.IMSI))))
+            .withColumn(MSISDN_SHAPE, F.when(quarantined, shape(F.col(C.MSISDN))))
+            .withColumn(IMEI_SHAPE, F.when(quarantined, shape(F.col(C.IMEI))))
             .drop(C.IMSI, C.MSISDN, C.IMEI, "_token_period")
         )
 
     return _anonymise
 
 
-def valid_events(classified: DataFrame, landing_date: dt.date) -> DataFrame:
-    """Valid rows, one per (token, instant, cell, type): METHOD 3 duplicates dropped."""
-    return (
-        classified.where(F.col(REASON).isNull())
-        .dropDuplicates([C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE])
-        .withColumn(C.EVENT_TIME, F.col(INSTANT))
-        .withColumn(C.LANDING_DATE, F.lit(landing_date))
-    )
+def valid_events(landing_date: dt.date) -> Transform:
+    """Valid rows, one per (token, instant, cell, type): the day's duplicates dropped."""
+
+    def _valid(classified: DataFrame) -> DataFrame:
+        # the token is 1:1 with the IMSI within a period, and one instant has one period
+        return (
+            classified.where(F.col(C.REASON).isNull())
+            .dropDuplicates([C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE])
+            .withColumn(C.EVENT_TIME, F.col(INSTANT))
+            .withColumn(C.LANDING_DATE, F.lit(landing_date))
+        )
+
+    return _valid
 
 
-def quarantined(classified: DataFrame, landing_date: dt.date) -> DataFrame:
-    """Quarantine rows: reason, token where known, shapes, scrubbed text fields, source file."""
-    malformed = F.col(REASON) == "malformed"
-    return (
-        classified.where(F.col(REASON).isNotNull())
-        .withColumn(C.LANDING_DATE, F.lit(landing_date))
-        .withColumn(C.TOKEN, F.when(~malformed, F.col(C.TOKEN)))
-        .withColumn(C.EVENT_TIME, F.when(~malformed, scrubbed(F.col(C.EVENT_TIME))))
-        .withColumn(C.CELL_ID, F.when(~malformed, scrubbed(F.col(C.CELL_ID))))
-        .withColumn(C.EVENT_TYPE, F.when(~malformed, scrubbed(F.col(C.EVENT_TYPE))))
-        .withColumn("imsi_shape", F.when(~malformed, F.col("imsi_shape")))
-        .withColumn("msisdn_shape", F.when(~malformed, F.col("msisdn_shape")))
-        .withColumn("imei_shape", F.when(~malformed, F.col("imei_shape")))
-    )
+def quarantined(landing_date: dt.date) -> Transform:
+    """Quarantined rows with their reason (already scrubbed by anonymise)."""
+
+    def _quarantined(classified: DataFrame) -> DataFrame:
+        return classified.where(F.col(C.REASON).isNotNull()).withColumn(
+            C.LANDING_DATE, F.lit(landing_date)
+        )
+
+    return _quarantined
 
 
 # ---------------------------------------------------------------- the job
 
 
-def _periods(landing_date: dt.date, max_lateness: int) -> list[str]:
+def window_periods(landing_date: dt.date, max_lateness: int) -> list[str]:
+    """The periods of the days a landing day may hold (the day and its late days)."""
     days = [landing_date - dt.timedelta(days=i) for i in range(max_lateness + 1)]
     return sorted({d.strftime("%Y-%m") for d in days})
 
 
-def _raw_rows(spark: SparkSession, cfg: Config, files: list[Path]) -> DataFrame:
-    """All landing rows as the six raw columns plus `fields` and the source file."""
-    if cfg["ingest.input_format"] == "parquet":
-        df = spark.read.parquet(*[str(f) for f in files]).withColumn(C.SOURCE_FILE, F.input_file_name())
-        return df.select(
-            *[F.trim(F.col(c).cast("string")).alias(c) for c in C.RAW_COLUMNS],
-            F.lit(len(C.RAW_COLUMNS)).alias(FIELDS),
-            C.SOURCE_FILE,
-        )
-    by_header: dict[tuple[str, ...], list[Path]] = {}
-    for f in files:
-        by_header.setdefault(tuple(read_header(f)), []).append(f)
-    frames = [
-        read_lines(spark, group, list(header)).transform(split_fields(list(header)))
-        for header, group in by_header.items()
-    ]
-    out = frames[0].select(*C.RAW_COLUMNS, FIELDS, C.SOURCE_FILE)
-    for frame in frames[1:]:
-        out = out.unionByName(frame.select(*C.RAW_COLUMNS, FIELDS, C.SOURCE_FILE))
-    return out
+@contextmanager
+def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    old = {k: spark.conf.get(k, None) for k in settings}
+    for k, v in settings.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
 
 
-def _failed_file(message: str, files: list[Path]) -> str | None:
-    for f in files:
-        if f.name in message:
-            return f.name
-    return None
-
-
-def _log_row(spark: SparkSession, landing_date: dt.date, **values) -> DataFrame:
-    row = {c: None for c in tables.INGEST_LOG.columns}
-    row.update(
-        {C.LANDING_DATE: landing_date, "ingested_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
-    )
+def _log_row(spark: SparkSession, landing_date: dt.date, **values: object) -> DataFrame:
+    row: dict[str, object] = dict.fromkeys(tables.INGEST_LOG.columns)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # session time zone is UTC
+    row.update({C.LANDING_DATE: landing_date, "ingested_at": now, "failed_files": []})
     row.update(values)
     return spark.createDataFrame([row], tables.INGEST_LOG.schema)
 
 
-def _fail(spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: str, why: str):
-    io.replace_where(
-        _log_row(
-            spark,
-            landing_date,
-            status="failed",
-            files=[f.name for f in files],
-            failed_files=[bad],
-            message=why,
-        ),
-        cfg,
-        tables.INGEST_LOG,
-        f"{C.LANDING_DATE} = '{landing_date}'",
+def _write_log(spark: SparkSession, cfg: Config, landing_date: dt.date, **values: object) -> None:
+    row = _log_row(spark, landing_date, **values)
+    io.replace_where(row, cfg, tables.INGEST_LOG, f"{C.LANDING_DATE} = '{landing_date}'")
+
+
+def _fail(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: list[str]
+) -> NoReturn:
+    """Record a failed landing day in ingest_log, then raise LandingFileError naming the files."""
+    message = (
+        f"truncated or unreadable landing file(s) {', '.join(bad)} in "
+        f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
     )
-    raise LandingFileError(why)
+    names = [f.name for f in files]
+    _write_log(
+        spark, cfg, landing_date, status="failed", files=names, failed_files=bad, message=message
+    )
+    log.error("ingest %s failed: %s", landing_date, message)
+    raise LandingFileError(message)
+
+
+def _named_in(message: str, files: list[Path]) -> list[str]:
+    """Files whose name appears as a path segment in a (Spark) error message."""
+    return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
+
+
+def _raw_rows(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path]
+) -> DataFrame:
+    """The landing rows as raw text; a failed ingest_log row first if a file is unreadable."""
+    if cfg["ingest.input_format"] == "parquet":
+        groups, bad = landing.parquet_schemas(spark, files)
+        read = landing.parquet_rows
+    else:
+        groups, bad = landing.group_by_header(files)
+        read = landing.csv_rows
+    if bad:
+        _fail(spark, cfg, landing_date, files, bad)
+    return read(spark, groups)
 
 
 def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_key: bytes) -> dict:
-    """Ingest one landing day into events, quarantine and ingest_log (replacing that day)."""
-    files = landing_files(cfg, landing_date)
-    log.info("ingest %s: %d files", landing_date, len(files))
-    spark.conf.set("spark.sql.files.ignoreCorruptFiles", "false")
-    spark.conf.set("spark.sql.files.maxPartitionBytes", cfg["ingest.max_partition_bytes"])
-    try:
-        raw = _raw_rows(spark, cfg, files)
-    except LandingFileError as exc:
-        bad = _failed_file(str(exc), files) or "?"
-        _fail(spark, cfg, landing_date, files, bad, str(exc))
+    """Ingest one landing day into events, quarantine and ingest_log, replacing that day's rows."""
+    files = landing.landing_files(cfg, landing_date)
     max_late = cfg["ingest.max_lateness_days"]
-    cells = io.read_cells(spark, cfg)
-    keys = period_keys_frame(spark, master_key, _periods(landing_date, max_late))
-    classified = (
-        raw.transform(classify(landing_date, cfg.zone, max_late, cells))
-        .transform(anonymise(keys, landing_date.strftime("%Y-%m")))
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
-    try:
-        try:
-            counts = {
-                (r[REASON] or "valid"): r["n"]
-                for r in classified.groupBy(REASON).agg(F.count("*").alias("n")).collect()
-            }
-        except Exception as exc:  # a truncated gzip surfaces here, while Spark reads it
-            bad = _failed_file(str(exc), files)
-            if bad is None:
-                raise
-            _fail(spark, cfg, landing_date, files, bad, f"truncated or unreadable landing file {bad}")
-        events = valid_events(classified, landing_date)
-        window = (
-            # (Delta 4.4 fails on BETWEEN in replaceWhere: spelled as two comparisons)
-            f"{C.LANDING_DATE} = '{landing_date}' AND {C.EVENT_DATE} >= "
-            f"'{landing_date - dt.timedelta(days=max_late)}' AND {C.EVENT_DATE} <= '{landing_date}'"
-        )
-        # one task per (event_date, region_id) target partition keeps file counts low; AQE
-        # splits skewed (big-region) partitions by size.
-        events = events.repartition(C.EVENT_DATE, C.REGION_ID)
-        io.replace_where(events, cfg, tables.EVENTS, window)
-        rows_valid = (
-            io.read_table(spark, cfg, tables.EVENTS)
-            .where(F.col(C.EVENT_DATE).between(landing_date - dt.timedelta(days=max_late), landing_date))
-            .where(F.col(C.LANDING_DATE) == F.lit(landing_date))
-            .count()
-        )
-        io.replace_where(
-            quarantined(classified, landing_date).withColumn(FIELDS, F.col(FIELDS)),
-            cfg,
-            tables.QUARANTINE,
-            f"{C.LANDING_DATE} = '{landing_date}'",
-        )
-    finally:
-        classified.unpersist()
-    per_reason = {r: int(counts.get(r, 0)) for r in C.QUARANTINE_REASONS}
-    rows_read = int(sum(counts.values()))
-    rows_quarantined = sum(per_reason.values())
-    summary = {
-        "landing_date": str(landing_date),
-        "rows_read": rows_read,
-        "rows_valid": rows_valid,
-        "rows_quarantined": rows_quarantined,
-        "rows_duplicate": int(counts.get("valid", 0)) - rows_valid,
-        **{f"q_{r}": n for r, n in per_reason.items()},
+    periods = window_periods(landing_date, max_late)
+    log.info("ingest %s: %d landing files, periods %s", landing_date, len(files), periods)
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
+        "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
     }
+    with _session_conf(spark, settings):
+        cells = io.read_cells(spark, cfg)
+        check_cells(cells)
+        versions = cell_versions(cells)
+        raw = _raw_rows(spark, cfg, landing_date, files)
+        keys = period_keys_frame(spark, master_key, periods)
+        classified = (
+            raw.transform(with_local_time(cfg.zone))
+            .transform(classify(landing_date, max_late, versions))
+            .transform(anonymise(keys, periods, landing_date.strftime("%Y-%m")))
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        try:
+            summary = _write_day(spark, cfg, landing_date, files, classified)
+        finally:
+            classified.unpersist()
+    summary["files"] = len(files)
+    return summary
+
+
+def _write_day(
+    spark: SparkSession,
+    cfg: Config,
+    landing_date: dt.date,
+    files: list[Path],
+    classified: DataFrame,
+) -> dict:
+    """Count the classified rows (one pass over the input), then replace the day in all tables."""
+    try:
+        by_reason = classified.groupBy(C.REASON).agg(F.count(F.lit(1)).alias("n")).collect()
+    except Exception as exc:  # a truncated gzip surfaces here, while Spark decompresses it
+        bad = _named_in(str(exc), files) or landing.gzip_failures(files)
+        if not bad:
+            raise
+        _fail(spark, cfg, landing_date, files, bad)
+    counts = {r[C.REASON] or VALID: int(r["n"]) for r in by_reason}
+    log.info("ingest %s: classified %s", landing_date, counts)
+
+    first_day = landing_date - dt.timedelta(days=cfg["ingest.max_lateness_days"])
+    # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
+    predicate = (
+        f"{C.LANDING_DATE} = '{landing_date}' AND {C.EVENT_DATE} >= '{first_day}' "
+        f"AND {C.EVENT_DATE} <= '{landing_date}'"
+    )
+    # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
+    # (big-region) partition by size instead of writing one huge file from one task
+    events = classified.transform(valid_events(landing_date)).hint(
+        "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
+    )
+    io.replace_where(events, cfg, tables.EVENTS, predicate)
+    rows_valid = (
+        io.read_table(spark, cfg, tables.EVENTS)
+        .where(F.col(C.EVENT_DATE).between(first_day, landing_date))
+        .where(F.col(C.LANDING_DATE) == F.lit(landing_date))
+        .count()
+    )
     io.replace_where(
-        _log_row(
-            spark,
-            landing_date,
-            status="ok",
-            files=[f.name for f in files],
-            failed_files=[],
-            **{k: v for k, v in summary.items() if k != "landing_date"},
-        ),
+        classified.transform(quarantined(landing_date)),
         cfg,
-        tables.INGEST_LOG,
+        tables.QUARANTINE,
         f"{C.LANDING_DATE} = '{landing_date}'",
     )
+    per_reason = {f"q_{r}": counts.get(r, 0) for r in C.QUARANTINE_REASONS}
+    summary = {
+        "landing_date": str(landing_date),
+        "rows_read": sum(counts.values()),
+        "rows_valid": rows_valid,
+        "rows_quarantined": sum(per_reason.values()),
+        "rows_duplicate": counts.get(VALID, 0) - rows_valid,
+        **per_reason,
+    }
+    values = {k: v for k, v in summary.items() if k != "landing_date"}
+    _write_log(spark, cfg, landing_date, status="ok", files=[f.name for f in files], **values)
     log.info(
-        "ingest %s: read %d, valid %d, quarantined %d, duplicate %d",
+        "ingest %s: read %d = valid %d + quarantined %d + duplicate %d",
         landing_date,
-        rows_read,
+        summary["rows_read"],
         rows_valid,
-        rows_quarantined,
+        summary["rows_quarantined"],
         summary["rows_duplicate"],
     )
-    summary["files"] = len(files)
     return summary

@@ -35,7 +35,7 @@ Transform = Callable[[DataFrame], DataFrame]
 
 
 def landing_files(cfg: Config, landing_date: dt.date) -> list[Path]:
-    """The landing day's files, sorted; UserError naming the folder when it or its files are missing."""
+    """The landing day's files, sorted; UserError naming the folder when there are none."""
     folder = cfg.path("landing") / "events" / f"date={landing_date.isoformat()}"
     parquet = cfg["ingest.input_format"] == "parquet"
     patterns = ("*.parquet",) if parquet else ("*.csv.gz", "*.csv")
@@ -118,14 +118,16 @@ def split_fields(header: tuple[str, ...]) -> Transform:
         for i, name in enumerate(header):
             raw = F.trim(F.get(F.col(PARTS), i))
             unquoted = F.regexp_replace(F.regexp_extract(raw, r'^"(.*)"$', 1), '""', '"')
-            out = out.withColumn(name, F.trim(F.when(raw.rlike(r'^".*"$'), unquoted).otherwise(raw)))
+            out = out.withColumn(
+                name, F.trim(F.when(raw.rlike(r'^".*"$'), unquoted).otherwise(raw))
+            )
         return out.select(*C.RAW_COLUMNS, FIELDS, C.SOURCE_FILE)
 
     return _split
 
 
 def csv_rows(spark: SparkSession, groups: dict[tuple[str, ...], list[Path]]) -> DataFrame:
-    """All CSV data rows as the six raw columns (by each file's header), `fields` and source file."""
+    """All CSV data rows as the six raw columns (by each file's header), `fields`, source file."""
     frames = [read_lines(spark, g, h).transform(split_fields(h)) for h, g in groups.items()]
     out = frames[0]
     for frame in frames[1:]:
@@ -133,7 +135,9 @@ def csv_rows(spark: SparkSession, groups: dict[tuple[str, ...], list[Path]]) -> 
     return out
 
 
-def parquet_schemas(spark: SparkSession, files: list[Path]) -> tuple[dict[str, list[Path]], list[str]]:
+def parquet_schemas(
+    spark: SparkSession, files: list[Path]
+) -> tuple[dict[str, list[Path]], list[str]]:
     """Parquet files grouped by schema, and names of files unreadable or missing a column."""
     groups: dict[str, list[Path]] = {}
     bad: list[str] = []
