@@ -15,6 +15,7 @@ from footfall import charts
 from footfall import columns as C
 from footfall import impact as I
 
+IMPACT_CSVS = ("series.csv", "estimate.csv", "controls.csv")
 TOP_ORIGINS = 10  # origins shown per area in the compare report (origins.csv has them all)
 
 CSS = """
@@ -26,7 +27,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;margin:28px 0 10px;border-bo
 background:#1f4e79} .banner.warn{background:#b26a00}
 table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0 12px}
 th,td{border:1px solid #d5dbe1;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#e9edf1} td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#e9edf1;white-space:nowrap} td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.sup{color:#8a5a00;background:#fff4e0;font-style:italic;text-align:right}
 td.na{color:#9aa5b1;text-align:right} tr.drop td{background:#f3f4f6;color:#6b7280}
 .cards{display:flex;gap:12px;flex-wrap:wrap} .card{background:#fff;border:1px solid #d5dbe1;
@@ -74,8 +75,14 @@ def _page(title: str, sub: str, banner: str, body: str, warn: bool = False) -> s
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a figure table; missing values (suppressed) are empty cells."""
-    frame.to_csv(path, index=False, na_rep="", float_format="%.4f")
+    """Write a figure table; missing values (suppressed) are empty cells, counts as integers."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in (C.VISITORS, "visitors_sum"):
+            out[col] = out[col].round().astype("Int64")
+        elif out[col].dtype.kind == "f":
+            out[col] = out[col].round(6)
+    out.to_csv(path, index=False, na_rep="")
 
 
 def _wide_cells(
@@ -283,8 +290,7 @@ DiD = {r.did:.4f}. Window: pre days {r.date - dt.timedelta(days=r.before)} to
 The 95% interval is the 2.5&ndash;97.5 percentile range of {r.resamples} circular block
 bootstrap resamples (blocks of {r.block_length} consecutive days, drawn separately within the pre
 and the post days; seed {r.seed}).</p>
-<h2>Files</h2><p><a href="series.csv">series.csv</a> &middot; <a href="estimate.csv">estimate.csv
-</a> &middot; <a href="controls.csv">controls.csv</a></p>
+<h2>Files</h2><p>{" &middot; ".join(f'<a href="{n}">{n}</a>' for n in IMPACT_CSVS)}</p>
 """
     name = f" ({names[r.treated]})" if names.get(r.treated) else ""
     sub = f"intervention date {r.date} &middot; source: released table origin_presence_daily"

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from footfall import columns as C
+from footfall.compare import WEEKDAYS
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TREATED, CONTROL, COUNTERFACTUAL = "#c2410c", "#1d2733", "#6b7280"
 
 
@@ -52,6 +52,7 @@ def hourly_chart(folder: Path, hourly: pd.DataFrame, areas: Sequence[str], label
             label=labels.get(a, a),
         )
     ax.set_xticks(hours)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("local hour")
     ax.set_ylabel("mean visitors")
     ax.set_title("Visitors by hour of day (mean over dates; gaps = suppressed)", fontsize=10)
@@ -90,6 +91,7 @@ def daily_chart(folder: Path, daily: pd.DataFrame, areas: Sequence[str], labels:
             markersize=3,
             label=labels.get(a, a),
         )
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("daily visitors")
     ax.set_title("Daily visitors (gaps = suppressed or not released)", fontsize=10)
     ax.grid(alpha=0.3)
@@ -116,6 +118,8 @@ def origins_chart(
         ax.tick_params(labelsize=7)
         if own.empty:
             ax.text(0.5, 0.5, "no released origins", ha="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
     fig.suptitle(
         "Top origins (grey: 'other' = small origins merged by disclosure control)", fontsize=10
     )
