@@ -41,7 +41,8 @@ def present_hours(events: DataFrame) -> DataFrame:
 def subscriber_origins(
     origins: DataFrame, areas: DataFrame, level: str, home_mccs: list[str]
 ) -> Callable[[DataFrame], DataFrame]:
-    """Present rows -> the same rows with origin_id and weight of their token."""
+    """Present rows -> the same rows with origin_id and weight of their token (origins and
+    weights of one period: the period of the rows' dates)."""
 
     def _apply(present: DataFrame) -> DataFrame:
         # joined on the token straight from the distinct rows: one shuffle by token, whose
