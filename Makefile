@@ -56,5 +56,12 @@ format: setup
 	$(VENV)/bin/ruff format lib jobs tests
 	$(VENV)/bin/ruff check --fix lib jobs tests
 
+package: setup
+	bash scripts/package.sh
+
+# WORKERS=1|2 (default 2); the same range locally, then the released tables must be equal
+cluster-demo: setup
+	WORKERS="$(WORKERS)" DEMO_FROM="$(DEMO_FROM)" DEMO_TO="$(DEMO_TO)" bash scripts/cluster_demo.sh
+
 clean:
 	rm -rf data dist build bench/work .pytest_cache

@@ -154,7 +154,6 @@ set +e
   FOOTFALL_TOKEN_KEY=$(cat "$KEY_FILE") FOOTFALL_EXPECTATIONS_DIR=$DIST/expectations \
     env -u FOOTFALL_JARS_DIR "$SPARK_SUBMIT" \
     --master "$MASTER_URL" --deploy-mode client \
-    --name footfall-cluster-demo \
     --driver-memory "$DRIVER_MEMORY" \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --jars "$JARS" \

@@ -51,10 +51,9 @@ def _spark():
 def compare_table(spark, name: str, path_a: str, path_b: str) -> list[str]:
     """Differences between one table in two lakes, as lines; empty when equal."""
     from delta.tables import DeltaTable
+    from footfall import tables
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
-
-    from footfall import tables
 
     have = [DeltaTable.isDeltaTable(spark, p) for p in (path_a, path_b)]
     if not any(have):
@@ -70,7 +69,8 @@ def compare_table(spark, name: str, path_a: str, path_b: str) -> list[str]:
     n_a, n_b = a.count(), b.count()
     if n_a != n_b:
         out.append(f"{name}: {n_a} rows vs {n_b} rows")
-    doubles = [f.name for f in a.schema.fields if isinstance(f.dataType, (T.DoubleType, T.FloatType))]
+    floating = (T.DoubleType, T.FloatType)
+    doubles = [f.name for f in a.schema.fields if isinstance(f.dataType, floating)]
     keys = [k for k in getattr(tables.ALL.get(name), "keys", ()) if k in cols]
     if doubles and keys:
         # keyed join: every non-double column equal, doubles within a relative tolerance
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("lake_a", type=Path)
     parser.add_argument("lake_b", type=Path)
     parser.add_argument("--tables", help="comma-separated table names (default: released tables)")
-    parser.add_argument("--all", action="store_true", help="also events, quarantine, origins, audit")
+    parser.add_argument("--all", action="store_true", help="every table of the lake")
     args = parser.parse_args(argv)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if args.tables:

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from pyspark.sql import functions as F
-
 from footfall import columns as C
 from footfall import io, quality, tables
 from footfall.errors import GateBlocked, UserError
 from footfall.release import run_release
+from pyspark.sql import functions as F
 
 D = dt.date(2026, 3, 29)  # spring-forward day in Europe/London: 23 local hours, no hour 1
 HOURS = [h for h in range(24) if h != 1]
@@ -57,10 +56,17 @@ AUDIT_DAILY = [
 def ingest_row(day=D, read=1000, valid=980, quarantined=12, duplicate=8):
     q = {"q_bad_imsi": 8, "q_malformed": 4}
     return {
-        C.LANDING_DATE: day, "status": "ok", "rows_read": read, "rows_valid": valid,
-        "rows_quarantined": quarantined, "rows_duplicate": duplicate,
+        C.LANDING_DATE: day,
+        "status": "ok",
+        "rows_read": read,
+        "rows_valid": valid,
+        "rows_quarantined": quarantined,
+        "rows_duplicate": duplicate,
         **{f"q_{r}": q.get(f"q_{r}", 0) for r in C.QUARANTINE_REASONS},
-        "files": ["part-0.csv.gz"], "failed_files": [], "message": None, "ingested_at": NOW,
+        "files": ["part-0.csv.gz"],
+        "failed_files": [],
+        "message": None,
+        "ingested_at": NOW,
     }
 
 
@@ -146,8 +152,12 @@ def test_clean_candidate_is_published_once_even_when_released_twice(spark, gate_
 
 def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
     slipped = [(D, 5, "A1", LEVEL, "D1", 10)]  # a named origin resting on 2 subscribers
-    write_lake(spark, gate_cfg, extra_hourly=slipped,
-               extra_audit_hourly=[(D, 5, "A1", LEVEL, "D1", 2, 10.0)])
+    write_lake(
+        spark,
+        gate_cfg,
+        extra_hourly=slipped,
+        extra_audit_hourly=[(D, 5, "A1", LEVEL, "D1", 2, 10.0)],
+    )
     assert_blocked(spark, gate_cfg, "k_min", tables.RELEASED_HOURLY.name)
     assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
     assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))

@@ -32,7 +32,16 @@ log = logging.getLogger(__name__)
 SUITES = ("origin_presence_hourly", "origin_presence_daily", "ingest_log")
 SUPPORT = C.SUBSCRIBERS  # the support frame's column: distinct subscribers behind a value
 _VAR = re.compile(r"\$\{(\w+)\}")
-_ENTRY_KEYS = {"check", "frame", "type", "kwargs", "critical", "expected", "description", "for_each"}
+_ENTRY_KEYS = {
+    "check",
+    "frame",
+    "type",
+    "kwargs",
+    "critical",
+    "expected",
+    "description",
+    "for_each",
+}
 
 
 # ---- derived measures (pure transforms and small arithmetic) ---------------------------------
@@ -83,15 +92,34 @@ def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) 
     )
 
 
-def suppression(support: DataFrame, audit: DataFrame) -> dict[str, Any]:
-    """Share of subscribers in suppressed cells: 1 - released (by name or `other`) / all."""
-    released = (
-        support.where(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL).agg(F.sum(SUPPORT)).first()[0] or 0
-    )
+def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[str, Any]:
+    """Suppression rate (share of subscribers released neither by name nor in `other`) and the
+    count of values under k_min, from a support frame and its audit table."""
+    agg = support.agg(
+        F.sum(F.when(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL, F.col(SUPPORT))),
+        F.count(F.when(F.col(SUPPORT) < k_min, True)),
+    ).first()
     total = audit.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).agg(F.sum(C.SUBSCRIBERS)).first()[0]
-    total = total or 0
-    rate = 1 - released / total if total else 0.0
-    return {"released_subscribers": int(released), "all_subscribers": int(total), "rate": rate}
+    released, total = int(agg[0] or 0), int(total or 0)
+    return {
+        "released_subscribers": released,
+        "all_subscribers": total,
+        "rate": 1 - released / total if total else 0.0,
+        "below_k_min": int(agg[1]),
+    }
+
+
+def below_k_min(support: DataFrame, k_min: int, group: Sequence[str], n: int = 5) -> str:
+    """A note naming up to n values under k_min and the subscribers they rest on."""
+    cols = [*group[1:], C.ORIGIN_ID]
+    rows = (
+        support.where(F.col(SUPPORT) < k_min)
+        .orderBy(SUPPORT, *group, C.ORIGIN_ID)
+        .limit(n)
+        .collect()
+    )
+    cells = ", ".join("/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}" for r in rows)
+    return f"Values under k_min ({'/'.join(cols)}): {cells}." if rows else ""
 
 
 def ingest_measures(ingest_log: DataFrame) -> DataFrame:
@@ -106,9 +134,9 @@ def ingest_measures(ingest_log: DataFrame) -> DataFrame:
         "*",
         F.abs(read - outcome).alias("conservation_gap"),
         F.abs(q_sum - F.col("rows_quarantined")).alias("reason_gap"),
-        F.when(read > 0, F.col("rows_quarantined") / read).otherwise(F.lit(0.0)).alias(
-            "quarantine_rate"
-        ),
+        F.when(read > 0, F.col("rows_quarantined") / read)
+        .otherwise(F.lit(0.0))
+        .alias("quarantine_rate"),
     )
 
 
@@ -130,15 +158,24 @@ def history_totals(released_daily: DataFrame, date: dt.date, n: int) -> list[tup
 def volume(total: int, history: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
     """The date's total against the median of previous releases; no history: deviation 0."""
     if not history:
-        return {"total": total, "median": None, "deviation": 0.0, "history": [],
-                "note": "no history: first release, nothing to compare with"}
+        return {
+            "total": total,
+            "median": None,
+            "deviation": 0.0,
+            "history": [],
+            "note": "no history: first release, nothing to compare with",
+        }
     median = statistics.median(t for _, t in history)
     deviation = abs(total / median - 1) if median else float("inf") if total else 0.0
     change = f"{total / median - 1:+.1%}" if median else "n/a"
-    note = (f"total {total} vs median {median:g} of {len(history)} previous release(s) "
-            f"({change})")
-    return {"total": total, "median": median, "deviation": deviation,
-            "history": list(history), "note": note}
+    note = f"total {total} vs median {median:g} of {len(history)} previous release(s) ({change})"
+    return {
+        "total": total,
+        "median": median,
+        "deviation": deviation,
+        "history": list(history),
+        "note": note,
+    }
 
 
 # ---- suites: YAML -> GE ExpectationSuite ----------------------------------------------------
@@ -153,21 +190,27 @@ def expectations_dir() -> Path:
     ]:
         if (d / f"{SUITES[0]}.yaml").is_file():
             return d
-    raise UserError("quality suites not found: run from the repository root "
-                    "or set FOOTFALL_EXPECTATIONS_DIR to the expectations/ folder")
+    raise UserError(
+        "quality suites not found: run from the repository root "
+        "or set FOOTFALL_EXPECTATIONS_DIR to the expectations/ folder"
+    )
 
 
 def load_suite_file(path: Path) -> dict[str, Any]:
     """One suite file, checked for the keys footfall.quality understands."""
     spec = yaml.safe_load(path.read_text())
     if not isinstance(spec, dict) or spec.get("contract") not in tables.ALL:
-        raise UserError(f"{path}: needs `table`, `contract` (a footfall.tables name), `expectations`")
+        raise UserError(
+            f"{path}: needs `table`, `contract` (a footfall.tables name), `expectations`"
+        )
     for e in spec.get("expectations") or []:
         unknown = set(e) - _ENTRY_KEYS
         missing = {"check", "frame", "type", "critical", "description"} - set(e)
         if unknown or missing:
-            raise UserError(f"{path}: check {e.get('check')!r}: unknown keys {sorted(unknown)} "
-                            f"or missing keys {sorted(missing)}")
+            raise UserError(
+                f"{path}: check {e.get('check')!r}: unknown keys {sorted(unknown)} "
+                f"or missing keys {sorted(missing)}"
+            )
     return spec
 
 
@@ -194,9 +237,14 @@ def _text(value: Any) -> str:
 def contract_params(table: tables.Table) -> dict[str, Any]:
     """Suite parameters read from a table contract (columns, keys, required columns)."""
     required = [f.name for f in table.schema.fields if not f.nullable]
-    return {"columns": table.columns, "columns_text": ", ".join(table.columns),
-            "keys": list(table.keys), "keys_text": "(" + ", ".join(table.keys) + ")",
-            "required_text": ", ".join(required)}
+    return {
+        "columns": table.columns,
+        "columns_text": ", ".join(table.columns),
+        "keys": list(table.keys),
+        "keys_text": "(" + ", ".join(table.keys) + ")",
+        "required_text": ", ".join(required),
+        "null_condition": " OR ".join(f"{c} IS NULL" for c in required),
+    }
 
 
 def _expansions(for_each: str | None, table: tables.Table) -> list[dict[str, Any]]:
@@ -205,9 +253,7 @@ def _expansions(for_each: str | None, table: tables.Table) -> list[dict[str, Any
         return [{}]
     if for_each == "column":
         return [{"column": f.name, "spark_type": type(f.dataType).__name__} for f in fields]
-    if for_each == "required_column":
-        return [{"column": f.name} for f in fields if not f.nullable]
-    raise UserError(f"for_each {for_each!r}: expected column or required_column")
+    raise UserError(f"for_each {for_each!r}: only `column` is defined")
 
 
 def build_suites(spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,14 +271,24 @@ def build_suites(spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str
             p = {**params, **extra}
             frame = e["frame"]
             suite = suites.setdefault(frame, ExpectationSuite(name=f"{spec['table']}.{frame}"))
-            meta = {"check": e["check"], "table": spec["table"], "critical": bool(e["critical"]),
-                    "order": i * 1000 + j, "each": bool(e.get("for_each")),
-                    "expected": fill(e.get("expected", ""), p),
-                    "description": " ".join(str(e["description"]).split())}
-            suite.add_expectation_configuration(ExpectationConfiguration(
-                type=e["type"], kwargs=fill(e.get("kwargs") or {}, p), meta=meta,
-                description=meta["description"],
-                severity="critical" if e["critical"] else "warning"))
+            meta = {
+                "check": e["check"],
+                "table": spec["table"],
+                "critical": bool(e["critical"]),
+                "order": i * 1000 + j,
+                "each": bool(e.get("for_each")),
+                "expected": fill(e.get("expected", ""), p),
+                "description": " ".join(str(e["description"]).split()),
+            }
+            suite.add_expectation_configuration(
+                ExpectationConfiguration(
+                    type=e["type"],
+                    kwargs=fill(e.get("kwargs") or {}, p),
+                    meta=meta,
+                    description=meta["description"],
+                    severity="critical" if e["critical"] else "warning",
+                )
+            )
     return suites
 
 
@@ -278,8 +334,10 @@ def run_suites(
             site_name="footfall",
             site_config={
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
@@ -297,8 +355,11 @@ def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str
         meta = items[0][0]
         passed = all(bool(r.success) for _, r in items)
         if meta["each"]:
-            failing = [f"{r.expectation_config.kwargs.get('column')}: {observed_text(r)}"
-                       for _, r in items if not r.success]
+            failing = [
+                f"{r.expectation_config.kwargs.get('column')}: {observed_text(r)}"
+                for _, r in items
+                if not r.success
+            ]
             observed = "; ".join(failing) or f"all {len(items)} columns as expected"
         else:
             observed = observed_text(items[0][1])
@@ -308,9 +369,17 @@ def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str
             message += f" Observed {observed}; expected {meta['expected']}."
         if notes.get(key):
             message += f" {notes[key]}"
-        out.append({"check": meta["check"], "table": meta["table"], "critical": meta["critical"],
-                    "passed": passed, "observed": observed, "expected": meta["expected"],
-                    "message": message})
+        out.append(
+            {
+                "check": meta["check"],
+                "table": meta["table"],
+                "critical": meta["critical"],
+                "passed": passed,
+                "observed": observed,
+                "expected": meta["expected"],
+                "message": message,
+            }
+        )
     return out
 
 

@@ -126,48 +126,38 @@ def measure(spark: SparkSession, cfg: Config, date: dt.date, inp: dict[str, Any]
         "landing_days_text": ", ".join(d.isoformat() for d in inp["landing_days"]),
     }
     missing = sorted(set(expected_hours) - set(hours))
+    stats_h = quality.support_stats(support_h, inp["audit_hourly"], k_min)
+    stats_d = quality.support_stats(support_d, inp["audit_daily"], k_min)
+    below_h = quality.below_k_min(support_h, k_min, group_h) if stats_h["below_k_min"] else ""
+    below_d = quality.below_k_min(support_d, k_min, group_d) if stats_d["below_k_min"] else ""
     notes = {
         (tables.RELEASED_HOURLY.name, "hour_bins"): f"{len(hours)} distinct hours in the "
         f"candidates" + (f"; missing hour(s) {', '.join(map(str, missing))}." if missing else "."),
         (tables.RELEASED_DAILY.name, "coverage"): f"{len(covered)} of {len(inp['area_ids'])} "
         f"areas have a daily `all` value ({share:.1%}).",
         (tables.RELEASED_DAILY.name, "volume"): vol["note"] + ".",
-        (tables.RELEASED_HOURLY.name, "k_min"): _below(support_h, k_min, group_h),
-        (tables.RELEASED_DAILY.name, "k_min"): _below(support_d, k_min, group_d),
+        (tables.RELEASED_HOURLY.name, "k_min"): below_h,
+        (tables.RELEASED_DAILY.name, "k_min"): below_d,
         (tables.INGEST_LOG.name, "conservation"): _ingest_note(ingest_rows, "conservation_gap"),
         (tables.INGEST_LOG.name, "quarantine_reasons"): _ingest_note(ingest_rows, "reason_gap"),
     }
     facts = {
         "rows": inp["rows"],
         "ingest": ingest_rows,
-        "suppression": {
-            "hourly": quality.suppression(support_h, inp["audit_hourly"]),
-            "daily": quality.suppression(support_d, inp["audit_daily"]),
-        },
+        "suppression": {"hourly": stats_h, "daily": stats_d},
         "coverage": {"covered": len(covered), "areas": len(inp["area_ids"]), "share": share},
         "volume": vol,
         "hours": {"observed": hours, "expected": expected_hours},
         "k_min": k_min,
         "rounding": cfg["release.rounding"],
     }
-    return {"frames": frames, "params": params, "notes": notes, "facts": facts,
-            "cached": [support_h, support_d]}
-
-
-def _below(support: DataFrame, k_min: int, group: list[str]) -> str:
-    rows = (
-        support.where(F.col(quality.SUPPORT) < k_min)
-        .orderBy(quality.SUPPORT, *group, C.ORIGIN_ID)
-        .limit(5)
-        .collect()
-    )
-    if not rows:
-        return ""
-    cells = ", ".join(
-        "/".join(str(r[c]) for c in group[1:] + [C.ORIGIN_ID]) + f" rests on {r[quality.SUPPORT]}"
-        for r in rows
-    )
-    return f"Cells under k_min ({'/'.join(group[1:] + [C.ORIGIN_ID])}): {cells}."
+    return {
+        "frames": frames,
+        "params": params,
+        "notes": notes,
+        "facts": facts,
+        "cached": [support_h, support_d],
+    }
 
 
 def _ingest_note(rows: list[dict], column: str) -> str:
@@ -185,7 +175,9 @@ def publish(
         versions[table.name] = io.replace_where(
             df.withColumn(C.RELEASE_ID, F.lit(release_id)), cfg, table, predicate
         )
-        log.info("release: published %s for %s (version %s)", table.name, date, versions[table.name])
+        log.info(
+            "release: published %s for %s (version %s)", table.name, date, versions[table.name]
+        )
     return versions
 
 
@@ -248,11 +240,21 @@ def run_release(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, An
         "report": str(page),
     }
     if not passed:
-        why = "; ".join(f"{c['table']}.{c['check']} (observed {c['observed']}, expected "
-                        f"{c['expected']})" for c in failed)
+        why = "; ".join(
+            f"{c['table']}.{c['check']} (observed {c['observed']}, expected {c['expected']})"
+            for c in failed
+        )
         log.error("release %s blocked: %s", release_id, why)
-        raise GateBlocked(f"release of {date} blocked by {len(failed)} critical check(s): {why}; "
-                          f"nothing published; report: {page}")
-    log.info("release %s published %s: %d checks passed, %d warning(s); report %s",
-             release_id, date, summary["checks_passed"], len(warnings), page)
+        raise GateBlocked(
+            f"release of {date} blocked by {len(failed)} critical check(s): {why}; "
+            f"nothing published; report: {page}"
+        )
+    log.info(
+        "release %s published %s: %d checks passed, %d warning(s); report %s",
+        release_id,
+        date,
+        summary["checks_passed"],
+        len(warnings),
+        page,
+    )
     return summary

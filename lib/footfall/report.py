@@ -63,8 +63,13 @@ def _chart_volume(folder: Path, date: dt.date, volume: dict[str, Any], passed: b
     fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=100)
     ax.bar(labels, values, color=colours)
     if volume.get("median"):
-        ax.axhline(volume["median"], color="#1d2733", linestyle="--", linewidth=1,
-                   label=f"median of previous ({volume['median']:g})")
+        ax.axhline(
+            volume["median"],
+            color="#1d2733",
+            linestyle="--",
+            linewidth=1,
+            label=f"median of previous ({volume['median']:g})",
+        )
         ax.legend(loc="lower left", fontsize=8)
     ax.set_title("Daily visitors ('all', all areas): this date vs previous releases", fontsize=10)
     ax.tick_params(axis="x", labelsize=8, rotation=45)
@@ -113,11 +118,21 @@ def _ingest_table(ingest: list[dict[str, Any]]) -> tuple[str, dict[str, int]]:
     reasons = {r: sum(int(row.get(f"q_{r}") or 0) for row in ingest) for r in C.QUARANTINE_REASONS}
     if not ingest:
         return "<p><b>No ingest log rows for the landing days that feed this date.</b></p>", reasons
-    head = ["landing day", "status", "read", "valid", "quarantined", "duplicate", "quarantine rate",
-            *C.QUARANTINE_REASONS]
+    head = [
+        "landing day",
+        "status",
+        "read",
+        "valid",
+        "quarantined",
+        "duplicate",
+        "quarantine rate",
+        *C.QUARANTINE_REASONS,
+    ]
     rows = []
     for r in ingest:
-        cells = [r.get(k) for k in ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")]
+        cells = [
+            r.get(k) for k in ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")
+        ]
         cells.append(_pct(r.get("quarantine_rate")))
         cells += [r.get(f"q_{q}") for q in C.QUARANTINE_REASONS]
         rows.append(
@@ -126,7 +141,10 @@ def _ingest_table(ingest: list[dict[str, Any]]) -> tuple[str, dict[str, int]]:
             + "</tr>"
         )
     table = (
-        "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>" + "".join(rows)
+        "<table><tr>"
+        + "".join(f"<th>{_e(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join(rows)
         + "</table>"
     )
     return table, reasons
@@ -148,16 +166,21 @@ def write_report(
     failed = [c for c in checks if c["critical"] and not c["passed"]]
     warned = [c for c in checks if not c["critical"] and not c["passed"]]
     if passed:
-        banner = (f'<div class="banner ok">RELEASED: all {sum(c["critical"] for c in checks)} '
-                  f"critical checks passed; {facts['rows']['hourly']} hourly and "
-                  f"{facts['rows']['daily']} daily rows published as {_e(release_id)}.</div>")
+        banner = (
+            f'<div class="banner ok">RELEASED: all {sum(c["critical"] for c in checks)} '
+            f"critical checks passed; {facts['rows']['hourly']} hourly and "
+            f"{facts['rows']['daily']} daily rows published as {_e(release_id)}.</div>"
+        )
     else:
         items = "".join(
             f"<li><b>{_e(c['table'])}.{_e(c['check'])}</b>: observed {_e(c['observed'])}; "
-            f"expected {_e(c['expected'])}</li>" for c in failed
+            f"expected {_e(c['expected'])}</li>"
+            for c in failed
         )
-        banner = (f'<div class="banner blocked">BLOCKED: {len(failed)} critical check(s) failed, '
-                  f"nothing was published.<ul>{items}</ul></div>")
+        banner = (
+            f'<div class="banner blocked">BLOCKED: {len(failed)} critical check(s) failed, '
+            f"nothing was published.<ul>{items}</ul></div>"
+        )
     ingest_html, reasons = _ingest_table(facts["ingest"])
     charts = [_chart_volume(folder, date, facts["volume"], passed)]
     if any(reasons.values()):
@@ -166,16 +189,25 @@ def write_report(
         (folder / "quarantine.png").unlink(missing_ok=True)
     sup, cov, vol = facts["suppression"], facts["coverage"], facts["volume"]
     cards = [
-        ("hourly suppression", _pct(sup["hourly"]["rate"]),
-         f"{sup['hourly']['released_subscribers']} of {sup['hourly']['all_subscribers']} "
-         "subscriber-hours released"),
-        ("daily suppression", _pct(sup["daily"]["rate"]),
-         f"{sup['daily']['released_subscribers']} of {sup['daily']['all_subscribers']} "
-         "subscribers released"),
+        (
+            "hourly suppression",
+            _pct(sup["hourly"]["rate"]),
+            f"{sup['hourly']['released_subscribers']} of {sup['hourly']['all_subscribers']} "
+            "subscriber-hours released",
+        ),
+        (
+            "daily suppression",
+            _pct(sup["daily"]["rate"]),
+            f"{sup['daily']['released_subscribers']} of {sup['daily']['all_subscribers']} "
+            "subscribers released",
+        ),
         ("coverage", _pct(cov["share"]), f"{cov['covered']} of {cov['areas']} areas"),
         ("daily total visitors", f"{vol['total']:,}", vol["note"]),
-        ("hour bins", str(len(facts["hours"]["observed"])),
-         f"expected {len(facts['hours']['expected'])}"),
+        (
+            "hour bins",
+            str(len(facts["hours"]["observed"])),
+            f"expected {len(facts['hours']['expected'])}",
+        ),
     ]
     cards_html = "".join(
         f'<div class="card"><small>{_e(t)}</small><b>{_e(v)}</b><small>{_e(s)}</small></div>'
@@ -184,19 +216,22 @@ def write_report(
     docs_link = ""
     if data_docs is not None and data_docs.is_file():
         rel = data_docs.relative_to(folder) if data_docs.is_relative_to(folder) else data_docs
-        docs_link = (f'<p>Great Expectations Data Docs (every expectation and its result): '
-                     f'<a href="{_e(rel)}">{_e(rel)}</a></p>')
+        docs_link = (
+            f"<p>Great Expectations Data Docs (every expectation and its result): "
+            f'<a href="{_e(rel)}">{_e(rel)}</a></p>'
+        )
     reason_rows = "".join(
         f'<tr><td>{_e(r)}</td><td class="num">{n}</td></tr>' for r, n in reasons.items()
     )
     meta_rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta.items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>footfall release {_e(date)}: {'released' if passed else 'BLOCKED'}</title>
+<title>footfall release {_e(date)}: {"released" if passed else "BLOCKED"}</title>
 <style>{CSS}</style></head><body><main>
 <h1>Release report for {_e(date)}</h1>
-<p class="sub">release attempt {_e(release_id)} &middot; written {_e(dt.datetime.now(
-        dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))}</p>
+<p class="sub">release attempt {_e(release_id)} &middot; written {
+        _e(dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    }</p>
 {banner}
 <div class="cards">{cards_html}</div>
 <h2>Checks ({len(checks) - len(failed) - len(warned)} passed, {len(failed)} failed, {len(warned)}
@@ -204,15 +239,15 @@ def write_report(
 {_checks_table(checks)}
 {docs_link}
 <h2>Charts</h2>
-<div class="charts">{''.join(f'<img src="{c}" alt="{c}">' for c in charts)}</div>
+<div class="charts">{"".join(f'<img src="{c}" alt="{c}">' for c in charts)}</div>
 <h2>Ingest of the landing days that feed this date</h2>
 {ingest_html}
 <h3>Quarantine by reason</h3>
 <table style="width:auto"><tr><th>reason</th><th>rows</th></tr>{reason_rows}</table>
 <h2>Disclosure control</h2>
-<p>k_min = {facts['k_min']} distinct subscribers; values rounded to {facts['rounding']}.
+<p>k_min = {facts["k_min"]} distinct subscribers; values rounded to {facts["rounding"]}.
 Suppression rate = share of subscribers in cells released neither by name nor in <i>other</i>
-(hourly: {_pct(sup['hourly']['rate'])}, daily: {_pct(sup['daily']['rate'])}).</p>
+(hourly: {_pct(sup["hourly"]["rate"])}, daily: {_pct(sup["daily"]["rate"])}).</p>
 <h2>Run</h2>
 <table style="width:auto">{meta_rows}</table>
 </main></body></html>
