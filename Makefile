@@ -59,6 +59,10 @@ format: setup
 package: setup
 	bash scripts/package.sh
 
+# BENCH_SCALES=1,10[,100] (millions of events), BENCH_REPEATS=N; not part of `make test`
+bench: setup
+	$(PY) bench/run.py
+
 # WORKERS=1|2 (default 2); the same range locally, then the released tables must be equal
 cluster-demo: setup
 	WORKERS="$(WORKERS)" DEMO_FROM="$(DEMO_FROM)" DEMO_TO="$(DEMO_TO)" bash scripts/cluster_demo.sh

@@ -152,15 +152,21 @@ set +e
   cd "$DEMO_DIR"
   # the key reaches the driver alone, as an environment variable (not an argument, not --conf)
   FOOTFALL_TOKEN_KEY=$(cat "$KEY_FILE") FOOTFALL_EXPECTATIONS_DIR=$DIST/expectations \
-    env -u FOOTFALL_JARS_DIR "$SPARK_SUBMIT" \
+    exec env -u FOOTFALL_JARS_DIR "$SPARK_SUBMIT" \
     --master "$MASTER_URL" --deploy-mode client \
     --driver-memory "$DRIVER_MEMORY" \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --jars "$JARS" \
     --py-files "$DIST/footfall.zip" \
     "$DIST/jobs/run.py" --conf "$CONF" --from "$DEMO_FROM" --to "$DEMO_TO"
-) >"$DEMO_DIR/cluster-run.log" 2>&1
+) >"$DEMO_DIR/cluster-run.log" 2>&1 &
+# in the background so that a TERM/INT reaches the trap at once (bash defers traps until a
+# foreground child ends); cleanup stops spark-submit first, then the daemons
+SUBMIT_PID=$!
+PIDS+=("$SUBMIT_PID")
+wait "$SUBMIT_PID"
 rc=$?
+PIDS=("${PIDS[@]:0:${#PIDS[@]}-1}")
 set -e
 elapsed=$("$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
 grep -E "cluster-demo|footfall|\[[0-9]+/[0-9]+\]|ERROR" "$DEMO_DIR/cluster-run.log" | grep -v WARN | tail -15 || true
