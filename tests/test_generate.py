@@ -16,7 +16,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from footfall import columns as C
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +88,9 @@ def _instant(text: str) -> dt.datetime | None:
     return None
 
 
-def _classify(line: str, landing: dt.date, cells: dict[str, list[tuple]]) -> tuple[str, tuple | None]:
+def _classify(
+    line: str, landing: dt.date, cells: dict[str, list[tuple]]
+) -> tuple[str, tuple | None]:
     """METHOD 3 quarantine reason of a raw line (or 'valid' and its duplicate key)."""
     fields = [f.strip() for f in line.split(",")]
     if line.count('"') % 2 or len(fields) != len(C.RAW_COLUMNS):
@@ -121,7 +122,9 @@ def _cells(out: Path) -> dict[str, list[tuple]]:
 def test_same_seed_gives_identical_reference_files_and_landing_lines(runs):
     main, counterfactual, _, _ = runs
     for name in ("areas.csv", "cells.csv", "subscribers.csv"):
-        assert (main / "reference" / name).read_bytes() == (counterfactual / "reference" / name).read_bytes()
+        assert (main / "reference" / name).read_bytes() == (
+            counterfactual / "reference" / name
+        ).read_bytes()
     a, b = _landing_lines(main), _landing_lines(counterfactual)
     # landing days before the intervention hold only events before it: the same in both runs
     for day in ("2026-03-28", "2026-03-29"):
@@ -141,12 +144,18 @@ def test_every_landing_file_starts_with_the_header(runs):
 def test_area_population_is_the_number_of_true_residents(spark, runs):
     main, *_ = runs
     census = {r["area_id"]: int(r["population"]) for r in _csv(main / "reference" / "areas.csv")}
-    residents = {r["area_id"]: r["people"] for r in _parquet(spark, main / "ground_truth" / "residents")}
+    residents = {
+        r["area_id"]: r["people"] for r in _parquet(spark, main / "ground_truth" / "residents")
+    }
     assert census == residents
     homes = Counter(
-        r["home_area_id"] for r in _parquet(spark, main / "ground_truth" / "homes") if not r["is_roamer"]
+        r["home_area_id"]
+        for r in _parquet(spark, main / "ground_truth" / "homes")
+        if not r["is_roamer"]
     )
-    subscribers = {r["area_id"]: r["subscribers"] for r in _parquet(spark, main / "ground_truth" / "residents")}
+    subscribers = {
+        r["area_id"]: r["subscribers"] for r in _parquet(spark, main / "ground_truth" / "residents")
+    }
     assert homes == Counter({a: n for a, n in subscribers.items() if n})
     assert "A0101" in census
 
@@ -154,7 +163,11 @@ def test_area_population_is_the_number_of_true_residents(spark, runs):
 def test_spring_forward_day_has_no_local_0100_hour_and_offsets_match_the_zone(spark, runs):
     main, *_ = runs
     lines = [ln for day_lines in _landing_lines(main).values() for ln in day_lines]
-    iso = [f[3].strip() for f in (ln.split(",") for ln in lines) if len(f) == 6 and ISO.match(f[3].strip())]
+    iso = [
+        f[3].strip()
+        for f in (ln.split(",") for ln in lines)
+        if len(f) == 6 and ISO.match(f[3].strip())
+    ]
     assert any(t.startswith(f"{DST_DAY}T00:") and t.endswith("+00:00") for t in iso)
     assert any(t.startswith(f"{DST_DAY}T02:") and t.endswith("+01:00") for t in iso)
     assert not any(t.startswith(f"{DST_DAY}T01:") for t in iso)
@@ -238,3 +251,13 @@ def test_intervention_adds_the_configured_uplift_and_leaves_other_areas_daily_pr
     assert with_iv[(IV_DATE, "A0101")] == day["counterfactual"] + day["added"]
     ratio = with_iv[(IV_DATE, "A0101")] / without[(IV_DATE, "A0101")] - 1
     assert ratio == pytest.approx(info["uplift"], abs=1e-6)
+
+
+def test_partition_keys_send_each_target_to_its_own_partition(spark):
+    from footfall.generate import partition_keys
+    from pyspark.sql import functions as F
+
+    keys = partition_keys(spark, 7)
+    df = spark.createDataFrame([(j, k) for j, k in enumerate(keys)], "target int, key int")
+    placed = df.repartition(7, "key").select("target", F.spark_partition_id().alias("p")).collect()
+    assert sorted((r["target"], r["p"]) for r in placed) == [(j, j) for j in range(7)]

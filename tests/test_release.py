@@ -145,6 +145,9 @@ def test_clean_candidate_is_published_once_even_when_released_twice(spark, gate_
     assert attempts[1]["config_hash"] == gate_cfg.hash()
     checks = {(r["table"], r["check"]): r for r in json.loads(attempts[0]["suite_results"])}
     assert "no history" in checks[(tables.RELEASED_DAILY.name, "volume")]["message"]
+    late = checks[(tables.INGEST_LOG.name, "late_landing_days_ingested")]  # a warning only
+    assert (late["critical"], late["passed"]) == (False, False)
+    assert late["observed"] == "missing 2026-03-30, 2026-03-31, 2026-04-01"
     page = (gate_cfg.path("reports") / D.isoformat() / "index.html").read_text()
     assert "RELEASED" in page
     assert (gate_cfg.path("reports") / D.isoformat() / "data_docs" / "index.html").is_file()
@@ -166,7 +169,7 @@ def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
 def test_missing_hour_bin_blocks_the_release(spark, gate_cfg):
     write_lake(spark, gate_cfg, hourly=hourly_rows(hours=[h for h in HOURS if h != 7]))
     blocked = assert_blocked(spark, gate_cfg, "hour_bins", tables.RELEASED_HOURLY.name)
-    assert "missing 7" in str(blocked)
+    assert "missing hour(s) 7" in str(blocked)
     assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from footfall import columns as C
@@ -85,15 +85,12 @@ def subscriber_events(pd: DataFrame, cells: DataFrame, seed: int) -> DataFrame:
     rows = rows.withColumn("n", F.least(n, F.lit(MAX_PER_HOUR)).cast("int")).where(F.col("n") > 0)
     rows = rows.withColumn("k", F.explode(F.sequence(F.lit(0), F.col("n") - 1)))
     k = F.col("k")
-    sec = F.floor(
-        (k + W.uniform("second", seed, pid, day, hour, k)) * F.col("seconds") / F.col("n")
-    )
+    rows = rows.withColumn("_h0", W.hash_column("event0", seed, pid, day, hour, k))
+    u_sec, u_cell, _ = W.thirds(F.col("_h0"))
+    sec = F.floor((k + u_sec) * F.col("seconds") / F.col("n"))
     rows = rows.withColumn("sec", sec.cast("int")).join(F.broadcast(cells), ["day", "area"], "left")
-    cell = F.element_at(
-        F.col("cells"),
-        (F.floor(W.uniform("cell", seed, pid, day, hour, k) * F.size("cells")) + 1).cast("int"),
-    )
-    return rows.withColumn(C.CELL_ID, cell).drop("cells")
+    cell = F.element_at(F.col("cells"), (F.floor(u_cell * F.size("cells")) + 1).cast("int"))
+    return rows.withColumn(C.CELL_ID, cell).drop("cells", "_h0")
 
 
 def event_type(u: Column) -> Column:
@@ -124,21 +121,25 @@ def msisdn_text(u: Column) -> Column:
 def landing_lines(
     events: DataFrame,
     seed: int,
+    landing_dates: list[str],
+    epoch0: int,
     late_rate: float,
     max_late: int,
     fault_rate: float,
     duplicate_rate: float,
     invalid_cell: Column,
 ) -> DataFrame:
-    """Landing day, fault kind and CSV line of every event (a duplicated event gives two lines)."""
+    """Landing day, fault kind and CSV line of every event (a duplicated event gives two
+    lines); landing_dates[i] is the landing day of day index i, epoch0 the first local midnight
+    (epoch seconds), the origin of the lines' sort key."""
     pid, day, hour, k = F.col("pid"), F.col("day"), F.col("hour"), F.col("k")
-
-    def u(tag: str) -> Column:
-        return W.uniform(tag, seed, pid, day, hour, k)
-
-    lag = F.when(
-        (u("late") < late_rate) & F.lit(max_late > 0), 1 + F.floor(u("lag") * max(max_late, 1))
-    )
+    hashed = events
+    for i in range(4):
+        hashed = hashed.withColumn(f"_h{i}", W.hash_column(f"line{i}", seed, pid, day, hour, k))
+    (u_late, u_lag, u_ms), (u_fmt, uf, uv), (u_type, u_msisdn, u_imei), (u_ws, u_file, _) = [
+        W.thirds(F.col(f"_h{i}")) for i in range(4)
+    ]
+    lag = F.when((u_late < late_rate) & F.lit(max_late > 0), 1 + F.floor(u_lag * max(max_late, 1)))
     lag = F.coalesce(lag, F.lit(0)).cast("int")
     instant = F.col("start") + F.col("sec")
     sec = F.col("sec")
@@ -152,37 +153,39 @@ def landing_lines(
         F.lpad(F.pmod(sec, F.lit(60)).cast("string"), 2, "0"),
     )
     iso = F.concat(wall, F.when(sec < 3600, F.col("off1")).otherwise(F.col("off2")))
-    epoch_ms = instant * 1000 + F.floor(u("ms") * 1000)
-    time_text = F.when(u("format") < EPOCH_SHARE, epoch_ms.cast("string")).otherwise(iso)
+    epoch_ms = instant * 1000 + F.floor(u_ms * 1000)
+    time_text = F.when(u_fmt < EPOCH_SHARE, epoch_ms.cast("string")).otherwise(iso)
 
-    uf, uv = u("fault"), u("variant")
     kind = F.lit("ok")
+    n_reasons = len(C.QUARANTINE_REASONS)
     for i, name in reversed(list(enumerate(KINDS))):
         edge = (
-            (i + 1) * fault_rate
-            if name != DUPLICATE
-            else len(C.QUARANTINE_REASONS) * fault_rate + duplicate_rate
+            (i + 1) * fault_rate if name != DUPLICATE else n_reasons * fault_rate + duplicate_rate
         )
         kind = F.when(uf < edge, F.lit(name)).otherwise(kind)
-    ev = events.select(
+    landing_idx = F.col("day") + lag
+    ev = hashed.select(
         "*",
         lag.alias("lag"),
-        (F.col("day") + lag).alias("landing_idx"),
-        F.date_add(F.to_date(F.col("date")), lag).cast("string").alias("landing"),
+        landing_idx.alias("landing_idx"),
+        F.element_at(F.array(*map(F.lit, landing_dates)), landing_idx + 1).alias("landing"),
         (instant * 1000).alias("_t"),
+        # unique per event (a person has at most one event per second): a total order
+        F.shiftleft(instant - epoch0, 36).bitwiseOR(pid).alias("_order"),
         kind.alias("kind"),
         time_text.alias("time_text"),
-        iso.alias("iso"),
         wall.alias("wall"),
-        event_type(u("type")).alias("etype"),
-        msisdn_text(u("msisdn")).alias("msisdn"),
-        F.when(u("imei") < IMEI_EMPTY, F.lit("")).otherwise(F.col("imei")).alias("imei_text"),
+        event_type(u_type).alias("etype"),
+        msisdn_text(u_msisdn).alias("msisdn"),
+        F.when(u_imei < IMEI_EMPTY, F.lit("")).otherwise(F.col("imei")).alias("imei_text"),
         uv.alias("uv"),
-        u("whitespace").alias("uw"),
+        (u_ws < WHITESPACE_SHARE).alias("_pad"),
+        u_file.alias("u_file"),
     )
     is_ = {name: F.col("kind") == name for name in KINDS}
     uv = F.col("uv")
     day_ms = F.lit(86_400_000)
+    # shifts by whole days with a day's margin either side, so a DST hour cannot undo them
     future = F.col("_t") + (F.col("lag") + 2 + F.floor(uv * 6)) * day_ms
     past = F.col("_t") - (max_late + 2 + F.floor(uv * 6)) * day_ms
     imsi = (
@@ -207,7 +210,7 @@ def landing_lines(
         .when(is_["unknown_cell"], fake_cell)
         .otherwise(F.col(C.CELL_ID))
     )
-    pad = (F.col("kind") == "ok") & (F.col("uw") < WHITESPACE_SHARE)
+    pad = (F.col("kind") == "ok") & F.col("_pad")
     fields = [
         F.when(pad, F.concat(F.lit(" "), imsi, F.lit("  "))).otherwise(imsi),
         F.col("msisdn"),
@@ -218,9 +221,7 @@ def landing_lines(
     ]
     broken = [fields[0], F.concat(F.lit('"'), fields[1]), *fields[2:]]
     line = (
-        F.when(
-            is_["malformed"] & (uv < 0.34), F.concat_ws(",", *fields[:2], *fields[3:])
-        )  # 5 fields
+        F.when(is_["malformed"] & (uv < 0.34), F.concat_ws(",", *fields[:2], *fields[3:]))  # 5
         .when(is_["malformed"] & (uv < 0.67), F.concat_ws(",", *fields, F.lit("x")))  # 7 fields
         .when(is_["malformed"], F.concat_ws(",", *broken))  # an unclosed quote
         .otherwise(F.concat_ws(",", *fields))
@@ -230,11 +231,8 @@ def landing_lines(
         "landing_idx",
         "landing",
         "kind",
-        "_t",
-        "pid",
-        "day",
-        "hour",
-        "k",
+        "_order",
+        "u_file",
         line.alias(HEADER),
         F.explode(copies).alias("copy"),
     )
@@ -247,68 +245,68 @@ def partition_keys(spark: SparkSession, n: int) -> list[int]:
     limit = 64 * n
     while len(found) < n:
         cand = spark.range(0, limit).select(F.col("id").cast("int").alias("x"))
-        rows = (
-            cand.groupBy(F.pmod(F.hash("x"), F.lit(n)).alias("p"))
-            .agg(F.min("x").alias("x"))
-            .collect()
-        )
+        part = F.pmod(F.hash("x"), F.lit(n)).alias("p")
+        rows = cand.groupBy(part).agg(F.min("x").alias("x")).collect()
         found = {r["p"]: r["x"] for r in rows}
         limit *= 4
     return [found[j] for j in range(n)]
 
 
-def write_landing(
-    lines: DataFrame,
-    landing: Path,
-    start: dt.date,
-    n_landing: int,
-    files_per_day: int,
-    keys: list[int],
-) -> dict[str, dict[str, int]]:
-    """Write gzip CSV per landing day (each file has the header); returns counts per landing
-    day: lines, and each fault kind."""
-    obs = Observation("landing_counts")
-    metrics = []
-    for i in range(n_landing):
-        this = F.col("landing_idx") == i
-        metrics.append(F.count_if(this).alias(f"{i}:lines"))
-        metrics += [
-            F.count_if(this & (F.col("kind") == kd) & (F.col("copy") == 0)).alias(f"{i}:{kd}")
-            for kd in KINDS
-        ]
-    file_no = F.floor(
-        W.uniform("file", 0, F.col("pid"), F.col("day"), F.col("hour"), F.col("k")) * files_per_day
+def landing_counts(lines: DataFrame) -> dict[str, dict[str, int]]:
+    """Lines and injected faults per landing day (a small aggregate; Spark prunes the lines)."""
+    rows = (
+        lines.groupBy("landing")
+        .agg(
+            F.count("*").alias("lines"),
+            *[F.count_if((F.col("kind") == kd) & (F.col("copy") == 0)).alias(kd) for kd in KINDS],
+        )
+        .collect()
     )
-    target = F.col("landing_idx") * files_per_day + file_no
-    pkey = F.element_at(F.array(*map(F.lit, keys)), (target + 1).cast("int"))
-    out = (
-        lines.observe(obs, *metrics)
-        .withColumn("_p", pkey)
-        .repartition(n_landing * files_per_day, "_p")
-        .sortWithinPartitions("landing", "_t", HEADER)
-        .select(F.col("landing").alias("date"), HEADER)
+    return {
+        r["landing"]: {"lines": r["lines"], **{kd: r[kd] for kd in KINDS}} for r in sorted(rows)
+    }
+
+
+def write_landing(spark: SparkSession, lines: DataFrame, landing: Path, files_per_day: int) -> None:
+    """Write gzip CSV files per landing day, each with the header, lines in a stable order.
+
+    Every task of a partitioned write makes one file per landing day, so `files_per_day`
+    tasks make exactly that many files: the event partitions are coalesced when there are
+    enough of them (no shuffle), else spread by a hash-free key over `files_per_day` tasks.
+    """
+    if lines.rdd.getNumPartitions() >= files_per_day:
+        spread = lines.coalesce(files_per_day)
+    else:
+        keys = partition_keys(spark, files_per_day)
+        target = F.floor(F.col("u_file") * files_per_day)
+        pkey = F.element_at(F.array(*map(F.lit, keys)), (target + 1).cast("int"))
+        spread = lines.withColumn("_p", pkey).repartition(files_per_day, "_p")
+    out = spread.sortWithinPartitions("landing", "_order").select(
+        F.col("landing").alias("date"), HEADER
     )
     path = landing / "events"
-    (
-        out.write.mode("overwrite")
-        .partitionBy("date")
-        .option("header", True)
-        .option("compression", "gzip")
-        .option("sep", "\u0001")  # the single column holds whole lines: never split or quote
-        .option("quote", "\u0000")
-        .option("escapeQuotes", False)
-        .option("ignoreLeadingWhiteSpace", False)
-        .option("ignoreTrailingWhiteSpace", False)
-        .csv(str(path))
-    )
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    level = hadoop.get("zlib.compress.level")
+    hadoop.set("zlib.compress.level", "BEST_SPEED")  # deflate is the write's main cost
+    try:
+        (
+            out.write.mode("overwrite")
+            .partitionBy("date")
+            .option("header", True)
+            .option("compression", "gzip")
+            .option("sep", "\u0001")  # the single column holds whole lines: never split or quote
+            .option("quote", "\u0000")
+            .option("escapeQuotes", False)
+            .option("ignoreLeadingWhiteSpace", False)
+            .option("ignoreTrailingWhiteSpace", False)
+            .csv(str(path))
+        )
+    finally:
+        if level is None:
+            hadoop.unset("zlib.compress.level")
+        else:
+            hadoop.set("zlib.compress.level", level)
     _tidy_landing(path)
-    got = obs.get
-    counts: dict[str, dict[str, int]] = {}
-    for i in range(n_landing):
-        row = {"lines": int(got[f"{i}:lines"]), **{kd: int(got[f"{i}:{kd}"]) for kd in KINDS}}
-        if row["lines"]:
-            counts[str(start + dt.timedelta(days=i))] = row
-    return counts
 
 
 def _tidy_landing(path: Path) -> None:
@@ -390,10 +388,10 @@ def presence_hourly(pdb: DataFrame, area_id: callable) -> DataFrame:
     )
 
 
-def presence_daily(pdb: DataFrame, area_id: callable) -> DataFrame:
+def presence_daily(pd: DataFrame, area_id: callable) -> DataFrame:
     """True people present in an area at any hour of a local date."""
     return (
-        pdb.select("date", F.explode(W.day_areas()).alias("area"))
+        pd.select("date", F.explode(W.day_areas()).alias("area"))
         .groupBy("date", "area")
         .agg(F.count("*").alias("people"))
         .select(F.to_date("date").alias(C.DATE), area_id(F.col("area")).alias(C.AREA_ID), "people")
@@ -480,12 +478,13 @@ def run_generate(
     gravity = spark.createDataFrame(
         W.gravity_rows(areas), "kind string, origin int, lo double, hi double, dest int"
     )
-    day_df = spark.createDataFrame(W.day_bins(start, days, cfg.zone), W.DAYS_SCHEMA)
+    bins = W.day_bins(start, days, cfg.zone)
+    day_df = spark.createDataFrame(bins, W.DAYS_SCHEMA)
     people = W.people_frame(spark, areas, roamers, days, gravity, seed).persist(
         StorageLevel.MEMORY_AND_DISK
     )
     base = W.person_days(people, day_df, gravity, seed).persist(StorageLevel.MEMORY_AND_DISK)
-    pd, intervention = _intervene(base, day_df, areas, iv_area, iv_date, start, days, cfg, seed)
+    pd, intervention = _intervene(base, areas, iv_area, iv_date, start, days, cfg, seed)
     pd = pd.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         area_id = area_ids(areas)
@@ -497,6 +496,7 @@ def run_generate(
             F.when(~F.col("is_roamer"), area_id(F.col("home"))).alias(C.HOME_AREA_ID),
         )
         _parquet(homes, truth / "homes")
+        log.info("generate: wrote %s", truth / "homes")
         residents = (
             people.where(~F.col("is_roamer"))
             .groupBy("home")
@@ -506,7 +506,8 @@ def run_generate(
         _parquet(residents, truth / "residents")
         pdb = W.with_bins(pd, day_df)
         _parquet(presence_hourly(pdb, area_id), truth / "presence_hourly")
-        _parquet(presence_daily(pdb, area_id), truth / "presence_daily")
+        log.info("generate: wrote %s", truth / "presence_hourly")
+        _parquet(presence_daily(pd, area_id), truth / "presence_daily")
         _json(truth / "intervention.json", intervention)
         _single_csv(
             people.where("is_subscriber").select(C.IMSI, "age_band", "gender"),
@@ -518,21 +519,23 @@ def run_generate(
         invalid_cell = F.when(F.col("day") < change_idx, F.lit(cell_info["new"][0])).otherwise(
             F.lit(cell_info["decommissioned"][0])
         )
+        n_landing = days + max_late
+        landing_dates = [str(start + dt.timedelta(days=i)) for i in range(n_landing)]
         events = subscriber_events(pdb, cells_by_day(spark, cells, start, days), seed)
         lines = landing_lines(
             events,
             seed,
+            landing_dates,
+            bins[0][3][0][1],  # the first bin's start: the first local midnight
             cfg["generate.late_rate"],
             max_late,
             cfg["generate.fault_rate"],
             cfg["generate.duplicate_rate"],
             invalid_cell,
         )
-        n_landing = days + max_late
-        keys = partition_keys(spark, n_landing * cfg["generate.files_per_day"])
-        counts = write_landing(
-            lines, landing, start, n_landing, cfg["generate.files_per_day"], keys
-        )
+        write_landing(spark, lines, landing, cfg["generate.files_per_day"])
+        log.info("generate: counting lines and injected faults per landing day")
+        counts = landing_counts(lines)
     finally:
         pd.unpersist()
         base.unpersist()
@@ -580,7 +583,6 @@ def run_generate(
 
 def _intervene(
     base: DataFrame,
-    day_df: DataFrame,
     areas: list[W.Area],
     iv_area: str | None,
     iv_date: dt.date | None,
@@ -603,9 +605,7 @@ def _intervene(
         return base, {"area_id": iv_area, "date": iv_date, "uplift": 0.0, "injected": False}
     idx = next(a.idx for a in areas if a.area_id == iv_area)
     region_of = {a.idx: a.region_idx for a in areas}
-    pd, per_day = W.add_intervention(
-        base, day_df, idx, region_of, (iv_date - start).days, uplift, seed
-    )
+    pd, per_day = W.add_intervention(base, idx, region_of, (iv_date - start).days, uplift, seed)
     cf = sum(d["counterfactual"] for d in per_day)
     added = sum(d["added"] for d in per_day)
     realised = added / cf if cf else 0.0

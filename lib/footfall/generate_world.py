@@ -42,6 +42,21 @@ def uniform(tag: str, seed: int, *cols: Column) -> Column:
     return F.shiftrightunsigned(h, 11).cast("double") / float(1 << 53)
 
 
+def hash_column(tag: str, seed: int, *cols: Column) -> Column:
+    """xxhash64(tag, seed, cols), to be materialised once and split by `thirds`."""
+    return F.xxhash64(F.lit(tag), F.lit(seed), *cols)
+
+
+def thirds(h: Column) -> list[Column]:
+    """Three independent uniforms in [0, 1) (21 bits each) from one 64-bit hash column:
+    one hash instead of three on event-sized paths."""
+    mask = F.lit((1 << 21) - 1)
+    return [
+        F.shiftrightunsigned(h, 21 * i).bitwiseAND(mask).cast("double") / float(1 << 21)
+        for i in range(3)
+    ]
+
+
 def pick(values: tuple, u: Column) -> Column:
     """One of a few literal values, chosen uniformly by u."""
     return F.element_at(
@@ -462,13 +477,26 @@ def area_at(hour: Column) -> Column:
 
 
 def day_areas() -> Column:
-    """The distinct areas a person-day row visits."""
-    return F.array_distinct(F.transform(F.col("bins"), lambda b: area_at(b["hour"])))
+    """The distinct areas a person-day row visits (the areas `area_at` takes over the day).
+
+    Hour 7 is always at home (work starts at 8, visits at 10 or later) and exists on every day
+    of zones whose clocks change at night, so the day's areas are known without its hours
+    (a higher-order function over the hour bins would run interpreted, ~50x slower)."""
+    return F.array_distinct(
+        F.array_compact(
+            F.array(
+                F.col("early_area"),
+                F.col("home"),
+                F.when(F.col("work_on"), F.col("work_area")),
+                F.when(F.col("visit_on"), F.col("visit_area")),
+                F.col("late_area"),
+            )
+        )
+    )
 
 
 def add_intervention(
     pd: DataFrame,
-    days: DataFrame,
     area_idx: int,
     region_of: dict[int, int],
     from_day: int,
@@ -490,8 +518,7 @@ def add_intervention(
         & ~F.array_contains(day_areas(), area_idx)
     )
     counts = (
-        with_bins(pd, days)
-        .where(day >= from_day)
+        pd.where(day >= from_day)
         .groupBy("day", "date")
         .agg(
             F.count_if(F.array_contains(day_areas(), area_idx)).alias("cf"),
@@ -512,8 +539,7 @@ def add_intervention(
         need = F.when(day == d, n).otherwise(need)
     u = uniform("intervention", seed, pid, day)
     chosen = (
-        with_bins(pd, days)
-        .where((day >= from_day) & candidate & (u < q))
+        pd.where((day >= from_day) & candidate & (u < q))
         .select(pid, day, u.alias("_u"), need.alias("_need"))
         .withColumn("_rank", F.row_number().over(_by_day()))
         .where(F.col("_rank") <= F.col("_need"))

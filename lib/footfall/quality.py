@@ -93,11 +93,13 @@ def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) 
 
 
 def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[str, Any]:
-    """Suppression rate (share of subscribers released neither by name nor in `other`) and the
-    count of values under k_min, from a support frame and its audit table."""
+    """Suppression rate (share of subscribers in groups released neither by name nor in
+    `other`), the share merged into `other`, and the count of values under k_min."""
+    origin = F.col(C.ORIGIN_ID)
     agg = support.agg(
-        F.sum(F.when(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL, F.col(SUPPORT))),
+        F.sum(F.when(origin == C.ORIGIN_ALL, F.col(SUPPORT))),
         F.count(F.when(F.col(SUPPORT) < k_min, True)),
+        F.sum(F.when(origin == C.ORIGIN_OTHER, F.col(SUPPORT))),
     ).first()
     total = audit.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).agg(F.sum(C.SUBSCRIBERS)).first()[0]
     released, total = int(agg[0] or 0), int(total or 0)
@@ -105,6 +107,7 @@ def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[str,
         "released_subscribers": released,
         "all_subscribers": total,
         "rate": 1 - released / total if total else 0.0,
+        "other_share": int(agg[2] or 0) / total if total else 0.0,
         "below_k_min": int(agg[1]),
     }
 
@@ -132,6 +135,7 @@ def ingest_measures(ingest_log: DataFrame) -> DataFrame:
     outcome = F.col("rows_valid") + F.col("rows_quarantined") + F.col("rows_duplicate")
     return ingest_log.select(
         "*",
+        F.col(C.LANDING_DATE).cast("string").alias("landing_day"),
         F.abs(read - outcome).alias("conservation_gap"),
         F.abs(q_sum - F.col("rows_quarantined")).alias("reason_gap"),
         F.when(read > 0, F.col("rows_quarantined") / read)
@@ -242,6 +246,7 @@ def contract_params(table: tables.Table) -> dict[str, Any]:
         "columns_text": ", ".join(table.columns),
         "keys": list(table.keys),
         "keys_text": "(" + ", ".join(table.keys) + ")",
+        "keys_sql": ", ".join(table.keys),
         "required_text": ", ".join(required),
         "null_condition": " OR ".join(f"{c} IS NULL" for c in required),
     }
@@ -361,6 +366,8 @@ def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str
                 if not r.success
             ]
             observed = "; ".join(failing) or f"all {len(items)} columns as expected"
+        elif passed and items[0][1].expectation_config.type.startswith("expect_table_columns"):
+            observed = "as expected"
         else:
             observed = observed_text(items[0][1])
         verdict = "passed" if passed else ("FAILED" if meta["critical"] else "warning")
@@ -378,6 +385,7 @@ def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str
                 "observed": observed,
                 "expected": meta["expected"],
                 "message": message,
+                "note": notes.get(key, ""),
             }
         )
     return out
@@ -386,8 +394,10 @@ def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str
 def observed_text(r: Any) -> str:
     """A short text of what a GE result observed (value, missing or unexpected values)."""
     info = r.exception_info or {}
-    if info.get("raised_exception"):
-        return f"error: {str(info.get('exception_message'))[:200]}"
+    # GE gives one info dict, or one per metric that raised
+    for i in [info, *(v for v in info.values() if isinstance(v, dict))]:
+        if i.get("raised_exception"):
+            return f"error: {str(i.get('exception_message'))[:200]}"
     res = r.result or {}
     kind = r.expectation_config.type
     if kind == "unexpected_rows_expectation":

@@ -80,10 +80,6 @@ def gate_inputs(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, An
         "history": quality.history_totals(
             io.read_table(spark, cfg, tables.RELEASED_DAILY), date, cfg["quality.volume_history"]
         ),
-        "versions": {
-            t.name: io.delta_version(spark, cfg.table(t.name))
-            for t in (tables.CANDIDATE_HOURLY, tables.CANDIDATE_DAILY)
-        },
     }
 
 
@@ -111,7 +107,7 @@ def measure(spark: SparkSession, cfg: Config, date: dt.date, inp: dict[str, Any]
         tables.INGEST_LOG.name: {"rows": inp["ingest"]},
     }
     params = {
-        "date": date,
+        "date": date.isoformat(),  # GE compares value sets as text
         "zone": cfg.zone,
         "k_min": k_min,
         "rounding": cfg["release.rounding"],
@@ -119,10 +115,11 @@ def measure(spark: SparkSession, cfg: Config, date: dt.date, inp: dict[str, Any]
         "area_ids": inp["area_ids"],
         "expected_hours": expected_hours,
         "expected_hours_count": len(expected_hours),
+        "expected_hours_text": ", ".join(map(str, expected_hours)),
         "min_coverage": cfg["quality.min_coverage"],
         "volume_tolerance": cfg["quality.volume_tolerance"],
         "max_quarantine_rate": cfg["quality.max_quarantine_rate"],
-        "landing_days": inp["landing_days"],
+        "landing_days": [d.isoformat() for d in inp["landing_days"]],
         "landing_days_text": ", ".join(d.isoformat() for d in inp["landing_days"]),
     }
     missing = sorted(set(expected_hours) - set(hours))
@@ -150,6 +147,7 @@ def measure(spark: SparkSession, cfg: Config, date: dt.date, inp: dict[str, Any]
         "hours": {"observed": hours, "expected": expected_hours},
         "k_min": k_min,
         "rounding": cfg["release.rounding"],
+        "volume_tolerance": cfg["quality.volume_tolerance"],
     }
     return {
         "frames": frames,
@@ -217,7 +215,7 @@ def run_release(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, An
         {
             C.RELEASE_ID: release_id,
             C.DATE: date,
-            "tables": json.dumps({**published, **inp["versions"]}),
+            "tables": json.dumps(published),
             "suite_results": json.dumps(checks, default=str),
             "passed": passed,
             "report_path": str(page),
@@ -241,7 +239,9 @@ def run_release(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, An
     }
     if not passed:
         why = "; ".join(
-            f"{c['table']}.{c['check']} (observed {c['observed']}, expected {c['expected']})"
+            f"{c['table']}.{c['check']} (observed {c['observed']}, expected {c['expected']}"
+            + (f"; {c['note'].rstrip('.')}" if c.get("note") else "")
+            + ")"
             for c in failed
         )
         log.error("release %s blocked: %s", release_id, why)

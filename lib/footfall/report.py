@@ -21,6 +21,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;margin:28px 0 10px;border-bo
 .banner{padding:16px 20px;border-radius:8px;color:#fff;font-size:18px;margin:16px 0}
 .banner.ok{background:#1e7d3a} .banner.blocked{background:#c62828}
 .banner ul{margin:8px 0 0 18px;font-size:15px} .banner li{margin:3px 0}
+.banner small{color:#fff;opacity:.92;font-size:13px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}
 th,td{border:1px solid #d5dbe1;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#e9edf1} td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -50,7 +51,9 @@ def _status(c: dict[str, Any]) -> str:
     return '<span class="pill warn">warning</span>'
 
 
-def _chart_volume(folder: Path, date: dt.date, volume: dict[str, Any], passed: bool) -> str:
+def _chart_volume(
+    folder: Path, date: dt.date, volume: dict[str, Any], passed: bool, tolerance: float | None
+) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -60,8 +63,11 @@ def _chart_volume(folder: Path, date: dt.date, volume: dict[str, Any], passed: b
     labels = [d.isoformat()[5:] for d, _ in history] + [date.isoformat()[5:]]
     values = [t for _, t in history] + [volume["total"]]
     colours = ["#8aa1b8"] * len(history) + ["#1e7d3a" if passed else "#c62828"]
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
     ax.bar(labels, values, color=colours)
+    if volume.get("median") and tolerance is not None:
+        low, high = volume["median"] * (1 - tolerance), volume["median"] * (1 + tolerance)
+        ax.axhspan(low, high, color="#1e7d3a", alpha=0.08, label=f"tolerance ±{tolerance:.0%}")
     if volume.get("median"):
         ax.axhline(
             volume["median"],
@@ -86,7 +92,7 @@ def _chart_quarantine(folder: Path, reasons: dict[str, int]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
     ax.barh(list(reasons), list(reasons.values()), color="#b26a00")
     ax.invert_yaxis()
     ax.set_title("Quarantined rows by reason (landing days feeding this date)", fontsize=10)
@@ -174,7 +180,9 @@ def write_report(
     else:
         items = "".join(
             f"<li><b>{_e(c['table'])}.{_e(c['check'])}</b>: observed {_e(c['observed'])}; "
-            f"expected {_e(c['expected'])}</li>"
+            f"expected {_e(c['expected'])}"
+            + (f"<br><small>{_e(c['note'])}</small>" if c.get("note") else "")
+            + "</li>"
             for c in failed
         )
         banner = (
@@ -182,7 +190,7 @@ def write_report(
             f"nothing was published.<ul>{items}</ul></div>"
         )
     ingest_html, reasons = _ingest_table(facts["ingest"])
-    charts = [_chart_volume(folder, date, facts["volume"], passed)]
+    charts = [_chart_volume(folder, date, facts["volume"], passed, facts.get("volume_tolerance"))]
     if any(reasons.values()):
         charts.append(_chart_quarantine(folder, reasons))
     else:
@@ -218,7 +226,8 @@ def write_report(
         rel = data_docs.relative_to(folder) if data_docs.is_relative_to(folder) else data_docs
         docs_link = (
             f"<p>Great Expectations Data Docs (every expectation and its result): "
-            f'<a href="{_e(rel)}">{_e(rel)}</a></p>'
+            f'<a href="{_e(rel)}">{_e(rel)}</a> <small>(GE loads its styles from CDNs; '
+            "offline it shows unstyled, this page does not need the network)</small></p>"
         )
     reason_rows = "".join(
         f'<tr><td>{_e(r)}</td><td class="num">{n}</td></tr>' for r, n in reasons.items()
@@ -247,7 +256,9 @@ def write_report(
 <h2>Disclosure control</h2>
 <p>k_min = {facts["k_min"]} distinct subscribers; values rounded to {facts["rounding"]}.
 Suppression rate = share of subscribers in cells released neither by name nor in <i>other</i>
-(hourly: {_pct(sup["hourly"]["rate"])}, daily: {_pct(sup["daily"]["rate"])}).</p>
+(hourly: {_pct(sup["hourly"]["rate"])}, daily: {_pct(sup["daily"]["rate"])}); their groups had
+fewer than k_min subscribers in all. Merged into <i>other</i> (released, origin not named):
+hourly {_pct(sup["hourly"]["other_share"])}, daily {_pct(sup["daily"]["other_share"])}.</p>
 <h2>Run</h2>
 <table style="width:auto">{meta_rows}</table>
 </main></body></html>

@@ -1,0 +1,607 @@
+"""`make bench`: time each pipeline stage at several scales of synthetic events (bench/README.md).
+
+For each scale (millions of events): generate landing data once into bench/work/<scale>M/input
+(reused while its generate.json matches), then REPEATS times on a fresh lake run ingest (every
+landing day), origins (every period), presence and release (every date), each stage in one fresh
+driver process (bench/stage.py) under /usr/bin/time -v with the Spark event log on. Then check the
+meaning of the last run (bench/stage.py check) and fail loudly when it does not hold. Medians of
+the repeats go to bench/results/bench-<timestamp>.json and bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+PY = ROOT / ".venv" / "bin" / "python"
+FOOTFALL = ROOT / ".venv" / "bin" / "footfall"
+STAGES = ("ingest", "origins", "presence", "release")
+# measured with footfall generate (seed 42, 14 days): 515,743 events for --subscribers 1000,
+# i.e. 36.84 events per requested subscriber and day (roamers included)
+EVENTS_PER_SUBSCRIBER_DAY = 36.838
+POLL_S = 0.2
+NEW_STAGE = {"run_ms": 0, "shuffle_write": 0, "tasks": 0}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- machine and settings
+
+
+def machine() -> dict:
+    mem = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem / 1024**2, 1),
+        "cpu_model": cpu,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "java": java[0] if java else "?",
+    }
+
+
+def versions() -> dict:
+    import footfall
+    import pyspark
+
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "status", "--porcelain", "lib"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    )
+    jars = os.environ.get("FOOTFALL_JARS_DIR", str(ROOT / ".cache" / "jars"))
+    delta = sorted(p.name for p in Path(jars).glob("*delta-spark*.jar"))
+    return {
+        "footfall": footfall.__version__,
+        "git": sha + ("+dirty" if dirty else ""),
+        "pyspark": pyspark.__version__,
+        "delta_jar": delta[0] if delta else "?",
+    }
+
+
+def spark_settings(conf: str, sets: list[str]) -> dict:
+    from footfall.config import load_config
+
+    cfg = load_config(conf, sets)
+    s = cfg.spark
+    return {
+        "conf": conf,
+        "master": s.get("spark.master", "?"),
+        "driver_memory": s.get("spark.driver.memory", "1g (Spark default)"),
+        "shuffle_partitions": s.get("spark.sql.shuffle.partitions", "200 (Spark default)"),
+        "aqe": s.get("spark.sql.adaptive.enabled", "true (Spark default)"),
+        "aqe_coalesce": s.get("spark.sql.adaptive.coalescePartitions.enabled", "true"),
+        "default_parallelism": s.get("spark.default.parallelism", "?"),
+        "files_max_partition_bytes": s.get("spark.sql.files.maxPartitionBytes", "128m"),
+        "ingest_max_partition_bytes": cfg["ingest.max_partition_bytes"],
+        "serializer": s.get("spark.serializer", "JavaSerializer (Spark default)"),
+    }
+
+
+def cores_of(master: str) -> int:
+    m = re.fullmatch(r"local\[(\d+|\*)(?:,\d+)?\]", master.strip())
+    if not m:
+        return 1 if master.strip() == "local" else os.cpu_count() or 1
+    return os.cpu_count() or 1 if m.group(1) == "*" else int(m.group(1))
+
+
+# ---------------------------------------------------------------- generate
+
+
+def scale_sets(w: Path) -> list[str]:
+    return [
+        f"paths.landing={w}/input/landing",
+        f"paths.reference={w}/input/reference",
+        f"paths.ground_truth={w}/input/ground_truth",
+        f"paths.lake={w}/lake",
+        f"paths.reports={w}/reports",
+        f"tokenisation.key_file={WORK}/bench.key",
+        "tokenisation.create_key_if_missing=true",
+    ]
+
+
+def generate(scale: float, days: int, seed: int, conf: str) -> dict:
+    """Landing data for `scale` million events (reused when generate.json matches)."""
+    w = WORK / f"{scale:g}M"
+    subscribers = max(1, round(scale * 1e6 / (EVENTS_PER_SUBSCRIBER_DAY * days)))
+    want = {"subscribers": subscribers, "days": days, "seed": seed}
+    marker, summary = w / "generate.json", w / "input" / "ground_truth" / "summary.json"
+    reused = marker.is_file() and summary.is_file() and json.loads(marker.read_text()) == want
+    wall = None
+    if not reused:
+        shutil.rmtree(w / "input", ignore_errors=True)
+        w.mkdir(parents=True, exist_ok=True)
+        marker.unlink(missing_ok=True)
+        log(f"{scale:g}M: generating {subscribers} subscribers x {days} days")
+        cmd = [
+            str(FOOTFALL),
+            "generate",
+            "--conf",
+            conf,
+            *[a for s in scale_sets(w) for a in ("--set", s)],
+            "--out",
+            str(w / "input"),
+            "--subscribers",
+            str(subscribers),
+            "--days",
+            str(days),
+            "--seed",
+            str(seed),
+        ]
+        t = time.monotonic()
+        with open(w / "generate.log", "w") as fh:
+            rc = subprocess.run(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT).returncode
+        wall = round(time.monotonic() - t, 1)
+        if rc != 0:
+            raise SystemExit(f"bench: footfall generate failed ({rc}); see {w / 'generate.log'}")
+        marker.write_text(json.dumps(want))
+    s = json.loads(summary.read_text())
+    start = dt.date.fromisoformat(s["start"])
+    dates = [start + dt.timedelta(days=i) for i in range(s["days"])]
+    landing = sorted(p.name.split("=", 1)[1] for p in (w / "input/landing/events").glob("date=*"))
+    return {
+        "scale": f"{scale:g}M",
+        "work": str(w),
+        "subscribers_requested": subscribers,
+        "summary": s,
+        "events": s["events"],
+        "generate_wall_s": wall,
+        "reused": reused,
+        "landing_days": landing,
+        "dates": [d.isoformat() for d in dates],
+        "periods": sorted({d.strftime("%Y-%m") for d in dates}),
+    }
+
+
+# ---------------------------------------------------------------- one measured process
+
+
+def _tree(root: int) -> list[int]:
+    """root and its descendants (from /proc/*/stat parent ids)."""
+    parents: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            stat = (p / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        parents.setdefault(ppid, []).append(int(p.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(parents.get(pid, []))
+    return out
+
+
+def _rss(pid: int) -> tuple[str, int]:
+    """(command name, resident bytes) of a process; ('', 0) when gone."""
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return "", 0
+    return comm, pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def measured(cmd: list[str], log_path: Path) -> dict:
+    """Run cmd under /usr/bin/time -v, polling the process tree's resident memory."""
+    time_out = log_path.with_suffix(".time")
+    full = ["/usr/bin/time", "-v", "-o", str(time_out), *cmd]
+    peak_tree = peak_java = peak_python = 0
+    t = time.monotonic()
+    with open(log_path, "w") as fh:
+        proc = subprocess.Popen(full, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            tree = [_rss(p) for p in _tree(proc.pid)[1:]]  # without /usr/bin/time itself
+            peak_tree = max(peak_tree, sum(r for _, r in tree))
+            peak_java = max([peak_java, *(r for c, r in tree if c == "java")])
+            peak_python = max([peak_python, *(r for c, r in tree if c.startswith("python"))])
+            time.sleep(POLL_S)
+    wall = time.monotonic() - t
+    text = time_out.read_text() if time_out.is_file() else ""
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    return {
+        "rc": proc.returncode,
+        "wall_s": round(wall, 3),
+        "maxrss_time_v_mib": round(int(m.group(1)) / 1024, 1) if m else None,
+        "peak_tree_rss_mib": round(peak_tree / 2**20, 1),
+        "peak_java_rss_mib": round(peak_java / 2**20, 1),
+        "peak_python_rss_mib": round(peak_python / 2**20, 1),
+    }
+
+
+# ---------------------------------------------------------------- Spark event log
+
+
+def _event_lines(path: Path):
+    """Lines of an app's event log: one file, or Spark 4's rolling eventlog_v2_<app>/ folder."""
+    files = [path]
+    if path.is_dir():
+        files = sorted(path.glob("events_*"), key=lambda f: int(f.name.split("_")[1]))
+    for f in files:
+        with open(f) as fh:
+            yield from fh
+
+
+def event_log(path: Path, top: int = 6) -> dict:
+    """Totals of the task metrics, and the heaviest SQL executions and stages, of one app."""
+    totals = dict.fromkeys(
+        (
+            "shuffle_write_bytes",
+            "shuffle_read_bytes",
+            "input_bytes",
+            "output_bytes",
+            "spill_disk_bytes",
+            "executor_run_ms",
+            "gc_ms",
+            "tasks",
+        ),
+        0,
+    )
+    stages: dict[int, dict] = {}
+    sql: dict[int, dict] = {}
+    stage_sql: dict[int, int] = {}
+    for line in _event_lines(path):
+        ev = json.loads(line)
+        kind = ev.get("Event", "")
+        if kind == "SparkListenerTaskEnd":
+            m = ev.get("Task Metrics") or {}
+            sw = (m.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+            sr = m.get("Shuffle Read Metrics") or {}
+            run = m.get("Executor Run Time", 0)
+            totals["shuffle_write_bytes"] += sw
+            totals["shuffle_read_bytes"] += sr.get("Remote Bytes Read", 0) + sr.get(
+                "Local Bytes Read", 0
+            )
+            totals["input_bytes"] += (m.get("Input Metrics") or {}).get("Bytes Read", 0)
+            totals["output_bytes"] += (m.get("Output Metrics") or {}).get("Bytes Written", 0)
+            totals["spill_disk_bytes"] += m.get("Disk Bytes Spilled", 0)
+            totals["executor_run_ms"] += run
+            totals["gc_ms"] += m.get("JVM GC Time", 0)
+            totals["tasks"] += 1
+            st = stages.setdefault(ev["Stage ID"], dict(NEW_STAGE))
+            st["run_ms"] += run
+            st["shuffle_write"] += sw
+            st["tasks"] += 1
+        elif kind == "SparkListenerStageCompleted":
+            info = ev["Stage Info"]
+            st = stages.setdefault(info["Stage ID"], dict(NEW_STAGE))
+            st["name"] = info.get("Stage Name", "")
+            if info.get("Submission Time") and info.get("Completion Time"):
+                st["wall_ms"] = info["Completion Time"] - info["Submission Time"]
+        elif kind == "SparkListenerJobStart":
+            ex = (ev.get("Properties") or {}).get("spark.sql.execution.id")
+            if ex is not None:
+                for sid in ev.get("Stage IDs", []):
+                    stage_sql[sid] = int(ex)
+        elif kind.endswith("SparkListenerSQLExecutionStart"):
+            sql[ev["executionId"]] = {
+                "description": (ev.get("description") or "")[:120],
+                "start": ev["time"],
+            }
+        elif kind.endswith("SparkListenerSQLExecutionEnd"):
+            if ev["executionId"] in sql:
+                sql[ev["executionId"]]["wall_ms"] = ev["time"] - sql[ev["executionId"]]["start"]
+    for sid, st in stages.items():
+        ex = stage_sql.get(sid)
+        if ex is not None and ex in sql:
+            sql[ex]["run_ms"] = sql[ex].get("run_ms", 0) + st["run_ms"]
+            sql[ex]["shuffle_write"] = sql[ex].get("shuffle_write", 0) + st["shuffle_write"]
+    top_sql = sorted(sql.values(), key=lambda s: -s.get("wall_ms", 0))[:top]
+    top_stages = sorted(
+        ({"stage_id": k, **v} for k, v in stages.items()), key=lambda s: -s["run_ms"]
+    )[:top]
+    for s in top_sql:
+        s.pop("start", None)
+    return {**totals, "sql_executions": len(sql), "top_sql": top_sql, "top_stages": top_stages}
+
+
+# ---------------------------------------------------------------- one scale
+
+
+def run_stage(stage: str, items: list[str], conf: str, sets: list[str], out: Path) -> dict:
+    events_dir = out / "events" / stage
+    events_dir.mkdir(parents=True, exist_ok=True)
+    sets = [
+        *sets,
+        "spark.eventLog.enabled=true",
+        f"spark.eventLog.dir={events_dir}",
+        "spark.eventLog.compress=false",
+        f"spark.app.name=footfall-bench-{stage}",
+    ]
+    result_path = out / f"{stage}.json"
+    cmd = [
+        str(PY),
+        str(ROOT / "bench" / "stage.py"),
+        stage,
+        "--conf",
+        conf,
+        *[a for s in sets for a in ("--set", s)],
+        "--items",
+        ",".join(items),
+        "--out",
+        str(result_path),
+    ]
+    m = measured(cmd, out / f"{stage}.log")
+    if m["rc"] != 0:
+        tail = (out / f"{stage}.log").read_text().splitlines()[-15:]
+        raise SystemExit(f"bench: stage {stage} failed (exit {m['rc']}):\n" + "\n".join(tail))
+    r = json.loads(result_path.read_text())
+    logs = [p for p in events_dir.glob(f"*{r['app_id']}*") if not p.name.endswith(".inprogress")]
+    ev = event_log(logs[0]) if logs else {}
+    return {
+        **m,
+        "startup_s": r["startup_s"],
+        "commands": r["commands"],
+        "blocked": r["blocked"],
+        "shuffle_write_bytes": ev.get("shuffle_write_bytes"),
+        "event_log": ev,
+    }
+
+
+def run_scale(scale: float, repeats: int, days: int, seed: int, conf: str) -> dict:
+    g = generate(scale, days, seed, conf)
+    w = Path(g["work"])
+    sets = scale_sets(w)
+    items = {
+        "ingest": g["landing_days"],
+        "origins": g["periods"],
+        "presence": g["dates"],
+        "release": g["dates"],
+    }
+    runs = []
+    for k in range(repeats):
+        for d in ("lake", "reports", f"runs/{k}"):
+            shutil.rmtree(w / d, ignore_errors=True)
+        out = w / "runs" / str(k)
+        out.mkdir(parents=True)
+        load = os.getloadavg()[0]
+        log(f"{g['scale']}: repeat {k + 1}/{repeats} (load {load:.2f})")
+        run = {"repeat": k, "load_before": round(load, 2), "stages": {}}
+        for stage in STAGES:
+            r = run_stage(stage, items[stage], conf, sets, out)
+            run["stages"][stage] = r
+            log(
+                f"{g['scale']}: {stage:8s} {r['wall_s']:8.1f} s  (startup {r['startup_s']:.1f} s, "
+                f"peak {r['peak_tree_rss_mib']:.0f} MiB, shuffle "
+                f"{(r['shuffle_write_bytes'] or 0) / 2**20:.1f} MiB"
+                + (f", blocked {r['blocked']}" if r["blocked"] else "")
+                + ")"
+            )
+        run["load_after"] = round(os.getloadavg()[0], 2)
+        runs.append(run)
+
+    # meaning: conservation per landing day and exact presence counts (on the last repeat's lake)
+    check_date = g["dates"][len(g["dates"]) // 2]
+    check_out = w / "runs" / "check.json"
+    cmd = [
+        str(PY),
+        str(ROOT / "bench" / "stage.py"),
+        "check",
+        "--conf",
+        conf,
+        *[a for s in sets for a in ("--set", s)],
+        "--items",
+        ",".join(g["landing_days"]),
+        "--date",
+        check_date,
+        "--out",
+        str(check_out),
+    ]
+    rc = subprocess.run(
+        cmd, cwd=ROOT, stdout=open(w / "runs" / "check.log", "w"), stderr=subprocess.STDOUT
+    ).returncode
+    check = json.loads(check_out.read_text()) if check_out.is_file() else {"passed": False}
+    check["rc"] = rc
+    log(
+        f"{g['scale']}: check {'passed' if rc == 0 and check.get('passed') else 'FAILED'}: "
+        f"{check.get('ingest_totals')} presence {check.get('presence')}"
+    )
+    return {**g, "runs": runs, "check": check, "medians": medians(runs)}
+
+
+def medians(runs: list[dict]) -> dict:
+    out = {}
+    for stage in STAGES:
+        rs = [r["stages"][stage] for r in runs]
+        out[stage] = {
+            "wall_s": statistics.median(r["wall_s"] for r in rs),
+            "startup_s": statistics.median(r["startup_s"] for r in rs),
+            "peak_tree_rss_mib": statistics.median(r["peak_tree_rss_mib"] for r in rs),
+            "maxrss_time_v_mib": statistics.median(r["maxrss_time_v_mib"] or 0 for r in rs),
+            "shuffle_write_bytes": statistics.median(r["shuffle_write_bytes"] or 0 for r in rs),
+            "walls": [r["wall_s"] for r in rs],
+        }
+    e2e = [sum(r["stages"][s]["wall_s"] for s in STAGES) for r in runs]
+    out["end_to_end"] = {
+        "wall_s": statistics.median(e2e),
+        "startup_s": sum(out[s]["startup_s"] for s in STAGES),
+        "peak_tree_rss_mib": max(out[s]["peak_tree_rss_mib"] for s in STAGES),
+        "maxrss_time_v_mib": max(out[s]["maxrss_time_v_mib"] for s in STAGES),
+        "shuffle_write_bytes": sum(out[s]["shuffle_write_bytes"] for s in STAGES),
+        "walls": e2e,
+    }
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def derive(scales: list[dict], cores: int) -> None:
+    """Add throughput, core-hours per billion events and growth to each scale's medians."""
+    prev = None
+    for s in scales:
+        ev = s["events"]
+        for name, m in s["medians"].items():
+            m["events_per_s_per_core"] = round(ev / m["wall_s"] / cores)
+            m["core_hours_per_billion"] = round(m["wall_s"] * cores / 3600 / (ev / 1e9), 3)
+            if prev is not None:
+                pm = prev["medians"][name]
+                m["time_ratio"] = round(m["wall_s"] / pm["wall_s"], 2)
+                m["events_ratio"] = round(ev / prev["events"], 2)
+                # the cost of the extra events alone: fixed costs (JVM, per-command jobs and
+                # Delta commits) cancel out, so this is what large scales tend to
+                m["marginal_core_hours_per_billion"] = round(
+                    (m["wall_s"] - pm["wall_s"]) * cores / 3600 / ((ev - prev["events"]) / 1e9), 3
+                )
+        prev = s
+
+
+def markdown(res: dict) -> str:
+    mc, sp, vs = res["machine"], res["spark"], res["versions"]
+    lines = [
+        f"# footfall bench {res['timestamp']}",
+        "",
+        f"Machine: {mc['nproc']} cores ({mc['cpu_model']}), {mc['memory_gib']} GiB; "
+        f"footfall {vs['footfall']} ({vs['git']}), PySpark {vs['pyspark']}, {vs['delta_jar']}.",
+        f"Spark: master {sp['master']} (cores = {res['cores']}), driver memory "
+        f"{sp['driver_memory']}, shuffle partitions {sp['shuffle_partitions']}, AQE {sp['aqe']}, "
+        f"ingest split {sp['ingest_max_partition_bytes']}. Medians of the repeats; one fresh "
+        "driver per stage (startup included in wall).",
+        "",
+        "| scale | events | stage | wall s | of which startup s | events/s/core "
+        "| core-h per 1e9 ev | peak RSS MiB | shuffle written MiB | time ratio (events ratio) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in res["scales"]:
+        loads = ", ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in s["runs"])
+        for name in (*STAGES, "end_to_end"):
+            m = s["medians"][name]
+            growth = (
+                f"{m['time_ratio']}x ({m['events_ratio']}x); marginal "
+                f"{m['marginal_core_hours_per_billion']:.2f} core-h/1e9"
+                if "time_ratio" in m
+                else ""
+            )
+            stage = "**end to end**" if name == "end_to_end" else name
+            lines.append(
+                f"| {s['scale']} (n={len(s['runs'])}, load {loads}) | {s['events']:,} | {stage} "
+                f"| {m['wall_s']:.1f} | {m['startup_s']:.1f} | {m['events_per_s_per_core']:,} "
+                f"| {m['core_hours_per_billion']:.2f} | {m['peak_tree_rss_mib']:.0f} "
+                f"| {m['shuffle_write_bytes'] / 2**20:.1f} | {growth} |"
+            )
+    lines.append("")
+    for s in res["scales"]:
+        c = s["check"]
+        lines.append(
+            f"Check {s['scale']}: {'passed' if c.get('passed') else 'FAILED'}; ingest "
+            f"{c.get('ingest_totals')}; presence 'all' on {c.get('presence_date')}: "
+            f"{c.get('presence')}."
+        )
+    last = res["scales"][-1]["medians"]["end_to_end"]
+    verdict = "meets" if last["core_hours_per_billion"] <= 0.5 else "misses"
+    lines += [
+        "",
+        f"Target <= 0.5 core-hours per 1e9 events end to end: largest scale {verdict} it "
+        f"({last['core_hours_per_billion']:.2f}).",
+    ]
+    if "time_ratio" in last:
+        ok = last["time_ratio"] <= 1.05 * last["events_ratio"]
+        lines.append(
+            f"Target time ratio <= 1.05 x events ratio: {last['time_ratio']}x time for "
+            f"{last['events_ratio']}x events: {'met' if ok else 'missed'}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description="Benchmark footfall's stages at several scales.")
+    p.add_argument(
+        "--scales",
+        default=os.environ.get("BENCH_SCALES", "1,10"),
+        help="millions of events, comma-separated (BENCH_SCALES; default 1,10)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=int(os.environ.get("BENCH_REPEATS", "0")),
+        help="repeats per scale (BENCH_REPEATS; default 3, 1 from 100M)",
+    )
+    p.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", "14")))
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--conf", default=os.environ.get("BENCH_CONF", "conf/local.yaml"))
+    p.add_argument("--report", metavar="JSON", help="only re-render latest.md from a results file")
+    a = p.parse_args()
+    if a.report:
+        res = json.loads(Path(a.report).read_text())
+        derive(res["scales"], res["cores"])
+        md = markdown(res)
+        (RESULTS / "latest.md").write_text(md)
+        print(md)
+        return 0
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("FOOTFALL_JARS_DIR", str(ROOT / ".cache" / "jars"))
+    scales = [float(x) for x in a.scales.split(",") if x.strip()]
+    spark = spark_settings(a.conf, scale_sets(WORK / "x"))
+    cores = cores_of(spark["master"])
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    res = {
+        "timestamp": stamp,
+        "machine": machine(),
+        "versions": versions(),
+        "spark": spark,
+        "cores": cores,
+        "days": a.days,
+        "scales": [],
+    }
+    log(f"scales {scales}M events, cores {cores}, load {os.getloadavg()[0]:.2f}")
+    failed = []
+    for scale in scales:
+        repeats = a.repeats or (1 if scale >= 100 else 3)
+        s = run_scale(scale, repeats, a.days, a.seed, a.conf)
+        res["scales"].append(s)
+        if not (s["check"].get("passed") and s["check"]["rc"] == 0):
+            failed.append(f"{s['scale']}: {s['check'].get('problems') or 'check did not run'}")
+    derive(res["scales"], cores)
+    res["check_failures"] = failed
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(res, indent=2, default=str))
+    md = markdown(res)
+    (RESULTS / "latest.md").write_text(md)
+    print(md)
+    log(f"wrote {RESULTS / f'bench-{stamp}.json'} and {RESULTS / 'latest.md'}")
+    if failed:
+        print("bench: MEANING CHECK FAILED:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
