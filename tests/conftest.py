@@ -38,28 +38,27 @@ def spark():
     session.stop()
 
 
-@pytest.fixture
-def make_cfg(tmp_path, monkeypatch):
-    """Build a validated Config whose paths live under tmp_path; overrides as dotted keys."""
+def config_under(folder: Path, **overrides):
+    """A validated Config with every path under folder and the test key from the environment;
+    overrides as dotted keys written with '__' (release__k_min=3)."""
     from footfall.config import load_config
 
-    monkeypatch.setenv("FOOTFALL_TEST_KEY", TEST_KEY_HEX)
+    os.environ["FOOTFALL_TEST_KEY"] = TEST_KEY_HEX
+    sets = [f"paths.{k}={folder / k}" for k in ("landing", "reference", "lake", "reports")]
+    sets += [
+        f"paths.ground_truth={folder / 'ground_truth'}",
+        "tokenisation.key_file=",
+        "tokenisation.key_env=FOOTFALL_TEST_KEY",
+        "tokenisation.create_key_if_missing=false",
+    ]
+    sets += [f"{k.replace('__', '.')}={v}" for k, v in overrides.items()]
+    return load_config(ROOT / "conf" / "local.yaml", sets)
 
-    def _make(**overrides):
-        sets = [
-            f"paths.landing={tmp_path / 'landing'}",
-            f"paths.reference={tmp_path / 'reference'}",
-            f"paths.lake={tmp_path / 'lake'}",
-            f"paths.reports={tmp_path / 'reports'}",
-            f"paths.ground_truth={tmp_path / 'ground_truth'}",
-            "tokenisation.key_file=",
-            "tokenisation.key_env=FOOTFALL_TEST_KEY",
-            "tokenisation.create_key_if_missing=false",
-        ]
-        sets += [f"{k.replace('__', '.')}={v}" for k, v in overrides.items()]
-        return load_config(ROOT / "conf" / "local.yaml", sets)
 
-    return _make
+@pytest.fixture
+def make_cfg(tmp_path):
+    """Build a validated Config whose paths live under tmp_path."""
+    return lambda **overrides: config_under(tmp_path, **overrides)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from conftest import config_under  # noqa: F401 - re-exported for the tests
 from footfall import io, tables
-from footfall.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,20 +20,6 @@ AREAS = [
     ("A3", "Gamma", "D2", "R2", 500),
 ]
 REGION = {a: r for a, _, _, r, _ in AREAS}
-
-
-def config_under(folder: Path, **overrides) -> Config:
-    """A validated Config with every path under folder, like conftest's make_cfg, for
-    module-scoped fixtures (a job run shared by several tests)."""
-    sets = [f"paths.{k}={folder / k}" for k in ("landing", "reference", "lake", "reports")]
-    sets += [
-        f"paths.ground_truth={folder / 'ground_truth'}",
-        "tokenisation.key_file=",
-        "tokenisation.key_env=FOOTFALL_TEST_KEY",
-        "tokenisation.create_key_if_missing=false",
-    ]
-    sets += [f"{k.replace('__', '.')}={v}" for k, v in overrides.items()]
-    return load_config(ROOT / "conf" / "local.yaml", sets)
 
 
 def write_areas(cfg, rows=AREAS) -> None:
