@@ -16,7 +16,7 @@ from conftest import ROOT, TEST_KEY
 from footfall import io, tables
 from footfall.config import load_config
 from footfall.errors import LandingFileError, UserError
-from footfall.ingest import run_ingest
+from footfall.ingest import run_ingest, run_ingest_days
 from footfall.tokens import python_token
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -310,6 +310,67 @@ def test_rerun_of_a_landing_day_leaves_identical_tables(spark, lake):
         "ingest_log": 2,
     }
     assert second == first
+
+
+# Three consecutive landing days across a month end (landing windows span two token periods).
+BATCH = {
+    dt.date(2026, 3, 31): [
+        row(time="2026-03-31T10:00:00+01:00"),
+        row(time="2026-03-31T09:00:00Z"),  # duplicate within the day
+        row(time="2026-03-29T12:00:00Z"),  # 2 days late
+    ],
+    dt.date(2026, 4, 1): [
+        row(time="2026-03-31T10:00:00+01:00"),  # re-sent a day late: a row of this landing day
+        row(imsi=IMSI_B, time="2026-04-01T10:00:00+01:00", cell=C2),
+        row(time="2026-03-20T12:00:00Z"),  # out_of_window
+    ],
+    dt.date(2026, 4, 2): [
+        row(imsi="2341500000000"),  # bad_imsi
+        row(time="2026-03-30T12:00:00Z", etype="sms_out"),  # 3 days late: valid, March token
+        row(time="2026-03-29T12:00:00Z"),  # 4 days late: out_of_window
+    ],
+}
+
+
+def test_a_batch_of_landing_days_writes_what_one_run_per_day_writes(spark, tmp_path):
+    lakes = {}
+    for how in ("daily", "batch"):
+        cfg = config(tmp_path / how)
+        write_reference(cfg)
+        for day, lines in BATCH.items():
+            write_landing(cfg, day, lines)
+        if how == "daily":
+            summaries = [run_ingest(spark, cfg, d, TEST_KEY) for d in BATCH]
+        else:
+            summaries = run_ingest_days(spark, cfg, list(BATCH), TEST_KEY)
+        lakes[how] = (summaries, _snapshot(spark, cfg))
+    daily, batch = lakes["daily"], lakes["batch"]
+    assert [(s["rows_read"], s["rows_valid"], s["rows_duplicate"]) for s in batch[0]] == [
+        (3, 2, 1),
+        (3, 2, 0),
+        (3, 1, 0),
+    ]
+    assert batch == daily
+    assert {k: len(v) for k, v in batch[1].items()} == {
+        "events": 5,
+        "quarantine": 3,
+        "ingest_log": 3,
+    }
+
+
+def test_a_batch_with_an_unreadable_day_ingests_the_days_before_it(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg)
+    first, second = list(BATCH)[:2]
+    write_landing(cfg, first, BATCH[first])
+    write_landing(cfg, second, BATCH[second], header="imsi,msisdn,imei,time,cell,type")
+    with pytest.raises(LandingFileError, match=r"a\.csv\.gz"):
+        run_ingest_days(spark, cfg, [first, second], TEST_KEY)
+    got = read(spark, cfg, tables.INGEST_LOG).orderBy("landing_date").collect()
+    assert [(r.landing_date, r.status, r.rows_valid) for r in got] == [
+        (first, "ok", 2),
+        (second, "failed", None),
+    ]
 
 
 def test_truncated_gzip_fails_naming_the_file_and_logs_a_failed_day(spark, tmp_path):

@@ -16,6 +16,7 @@ from footfall.presence import (
     present_hours,
     read_date_events,
     run_presence,
+    run_presence_days,
     subscriber_origins,
 )
 from presence_data import (
@@ -166,6 +167,36 @@ def test_presence_rerun_is_idempotent(spark, presence_run):
         assert_df_equality(
             after, spark.createDataFrame(before[t.name], after.schema), ignore_row_order=True
         )
+
+
+def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spark, tmp_path):
+    days = [DAY, DAY + dt.timedelta(days=1)]
+    rows = [
+        event("h1", "2026-03-10", 9, "A1"),
+        event("h2", "2026-03-10", 9, "A1"),
+        event("h1", "2026-03-11", 9, "A1"),
+        event("h1", "2026-03-11", 23, "A2"),
+        event("h4", "2026-03-11", 9, "A1"),
+        event("r1", "2026-03-11", 10, "A1", mcc="208"),
+    ]
+    got = {}
+    for how in ("per_date", "batch"):
+        cfg = config_under(tmp_path / how, release__k_min=1, release__rounding=1)
+        write_areas(cfg)
+        write_origins(spark, cfg, "2026-03", HOMES)
+        write_events(spark, cfg, rows)
+        if how == "batch":
+            summaries = run_presence_days(spark, cfg, days)
+        else:
+            summaries = [run_presence(spark, cfg, d) for d in days]
+        got[how] = {
+            t.name: sorted(tuple(r) for r in io.read_table(spark, cfg, t).collect())
+            for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY)
+        }
+        got[how]["rows"] = [s["audit_daily_rows"] for s in summaries]
+    # daily rows, `all` + origins: 03-10 A1 {all, D1}; 03-11 A1 {all, D1, roamer}, A2 {all, D1}
+    assert got["batch"]["rows"] == [2, 5]
+    assert got["batch"] == got["per_date"]
 
 
 def test_presence_reads_only_the_dates_partition(spark, presence_run):

@@ -240,7 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a Py4J/Spark error: one line, the trace at debug level
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"footfall {args.command}: failed: {type(exc).__name__}: {scrub(first[:500])}", file=sys.stderr)
+        print(
+            f"footfall {args.command}: failed: {type(exc).__name__}: {scrub(first[:500])}",
+            file=sys.stderr,
+        )
         return 1
     log.info("%s finished in %.1f s", args.command, time.monotonic() - started)
     if result is not None:

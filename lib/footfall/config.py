@@ -66,6 +66,11 @@ SPEC: dict[str, tuple[Any, str]] = {
     "generate.intervention_uplift": (float, "relative uplift of visits, e.g. 0.2"),
     "generate.files_per_day": (int, "CSV.gz files per landing day"),
     "run.release": (bool, "footfall run ends each date with the release gate"),
+    "run.batch_days": (
+        int,
+        "footfall run ingests (and computes presence for) up to this many consecutive days in "
+        "one Spark pass: many amortise per-job costs on small data; 1 for national-scale days",
+    ),
 }
 # `spark.*` keys are free-form and passed to the SparkSession as they are (e.g. spark.master).
 SPARK_PREFIX = "spark."
@@ -86,7 +91,9 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
     """Check (and for --set strings, parse) one value against its declared type."""
-    bad = UserError(f"config {key}: expected {getattr(kind, '__name__', kind)}, got {value!r} ({source})")
+    bad = UserError(
+        f"config {key}: expected {getattr(kind, '__name__', kind)}, got {value!r} ({source})"
+    )
     if value is None:
         if isinstance(kind, str) and kind.endswith("?"):
             return None
@@ -183,7 +190,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise UserError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise UserError(
+            f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}"
+        ) from None
     if not isinstance(data, dict):
         raise UserError(f"config file {path} must hold a mapping of sections")
     return data
@@ -213,11 +222,15 @@ def load_config(conf: str | Path, overrides: Iterable[str] = ()) -> Config:
                 spark[key] = str(value).lower() if isinstance(value, bool) else str(value)
                 continue
             if key not in SPEC:
-                raise UserError(f"unknown config key {key!r} in {source}; see README 'Configuration'")
+                raise UserError(
+                    f"unknown config key {key!r} in {source}; see README 'Configuration'"
+                )
             values[key] = _coerce(key, SPEC[key][0], value, source)
     missing = [k for k in SPEC if k not in values]
     if missing:
-        raise UserError(f"config keys missing: {', '.join(missing)} (is conf/base.yaml beside {profile}?)")
+        raise UserError(
+            f"config keys missing: {', '.join(missing)} (is conf/base.yaml beside {profile}?)"
+        )
     cfg = Config(values=values, spark=spark, sources=tuple(s for s, _ in layers))
     validate(cfg)
     return cfg
@@ -229,11 +242,15 @@ def validate(cfg: Config) -> None:
     try:
         ZoneInfo(v["time.zone"])
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"time.zone {v['time.zone']!r} is not an IANA zone (e.g. Europe/London)") from None
+        raise UserError(
+            f"time.zone {v['time.zone']!r} is not an IANA zone (e.g. Europe/London)"
+        ) from None
     if v["tokenisation.period"] != "month":
         raise UserError("tokenisation.period must be 'month' (METHOD 3.1)")
     if not v["tokenisation.key_file"] and not v["tokenisation.key_env"]:
-        raise UserError("set tokenisation.key_file or tokenisation.key_env to provide the token key")
+        raise UserError(
+            "set tokenisation.key_file or tokenisation.key_env to provide the token key"
+        )
     if v["origins.level"] not in ORIGIN_LEVELS:
         raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
     if v["ingest.input_format"] not in ("csv", "parquet"):
@@ -241,7 +258,13 @@ def validate(cfg: Config) -> None:
     for key in ("ingest.max_lateness_days", "origins.min_nights", "quality.volume_history"):
         if v[key] < 0:
             raise UserError(f"{key} must be >= 0")
-    for key in ("release.k_min", "release.rounding", "generate.subscribers", "generate.days"):
+    for key in (
+        "release.k_min",
+        "release.rounding",
+        "generate.subscribers",
+        "generate.days",
+        "run.batch_days",
+    ):
         if v[key] < 1:
             raise UserError(f"{key} must be >= 1")
     for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):

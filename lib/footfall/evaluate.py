@@ -73,7 +73,9 @@ def run_evaluate(
     origins = io.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
     # only subscribers seen in the period count (the origins table lists every one seen)
     seen = origins.where(F.col(C.PERIOD).isin(periods))
-    homes_row = home_accuracy(seen, truth_tokens.join(seen.select(C.TOKEN, C.PERIOD), [C.TOKEN, C.PERIOD])).first()
+    homes_row = home_accuracy(
+        seen, truth_tokens.join(seen.select(C.TOKEN, C.PERIOD), [C.TOKEN, C.PERIOD])
+    ).first()
 
     in_range = F.col(C.DATE).between(F.lit(d1), F.lit(d2))
     daily = io.read_required(spark, cfg, tables.RELEASED_DAILY, "run `footfall release` first")

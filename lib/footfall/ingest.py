@@ -109,9 +109,9 @@ def check_cells(cells: DataFrame) -> None:
         raise UserError(f"cells.csv: fix the cell versions ({listed})")
 
 
-def classify(landing_date: dt.date, max_lateness: int, versions: DataFrame) -> Transform:
-    """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3)."""
-    first_day = landing_date - dt.timedelta(days=max_lateness)
+def classify(max_lateness: int, versions: DataFrame) -> Transform:
+    """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3).
+    Each row's landing day is its LANDING_DATE column (a run may read several landing days)."""
 
     def _classify(rows: DataFrame) -> DataFrame:
         v = F.broadcast(versions)
@@ -122,12 +122,15 @@ def classify(landing_date: dt.date, max_lateness: int, versions: DataFrame) -> T
             & (rows[C.EVENT_DATE] <= v["_to"]),
             "left",
         ).drop("_cell", "_from", "_to")
-        date = F.col(C.EVENT_DATE)
+        date, landing_date = F.col(C.EVENT_DATE), F.col(C.LANDING_DATE)
         reason = (
             F.when(F.col(FIELDS) != len(C.RAW_COLUMNS), MALFORMED)
             .when(~F.coalesce(F.col(C.IMSI).rlike(IMSI_RE), F.lit(False)), BAD_IMSI)
             .when(F.col(INSTANT).isNull(), BAD_TIME)
-            .when((date > F.lit(landing_date)) | (date < F.lit(first_day)), OUT_OF_WINDOW)
+            .when(
+                (date > landing_date) | (date < F.date_sub(landing_date, max_lateness)),
+                OUT_OF_WINDOW,
+            )
             .when(
                 ~F.coalesce(F.col(C.EVENT_TYPE).isin(*C.EVENT_TYPES), F.lit(False)), BAD_EVENT_TYPE
             )
@@ -156,17 +159,26 @@ def scrubbed(col: Column, is_time: bool = False) -> Column:
     return F.when(looks_like_id, shape(col)).otherwise(col)
 
 
-def anonymise(keys: DataFrame, window_periods: list[str], landing_period: str) -> Transform:
-    """Tokenise valid IMSIs, keep shapes, scrub quarantined text fields, drop raw identifiers."""
+def anonymise(keys: DataFrame, max_lateness: int) -> Transform:
+    """Tokenise valid IMSIs, keep shapes, scrub quarantined text fields, drop raw identifiers.
+    keys must hold the periods of every row's landing window (`window_periods`)."""
 
     def _anonymise(rows: DataFrame) -> DataFrame:
         reason = F.col(C.REASON)
         quarantined = reason.isNotNull() & (reason != MALFORMED)
         valid_imsi = (reason.isNull() | (reason != MALFORMED)) & F.col(C.IMSI).rlike(IMSI_RE)
-        # the event's period when it has one with a key (the landing window), else the landing
+        # the event's period when it has one with a key (its landing window), else the landing
         # day's: a quarantined row with a valid IMSI always keeps a token
-        period = F.col(C.PERIOD)
-        token_period = F.when(period.isin(*window_periods), period).otherwise(landing_period)
+        period, landing_date = F.col(C.PERIOD), F.col(C.LANDING_DATE)
+        window = F.array(
+            *[
+                F.date_format(F.date_sub(landing_date, i), "yyyy-MM")
+                for i in range(max_lateness + 1)
+            ]
+        )
+        token_period = F.when(F.array_contains(window, period), period).otherwise(
+            F.date_format(landing_date, "yyyy-MM")
+        )
         rows = rows.withColumn("_token_period", F.when(valid_imsi, token_period))
         rows = with_tokens(rows, keys, C.IMSI, "_token_period", C.TOKEN)
         for name in (C.CELL_ID, C.EVENT_TYPE):  # valid rows keep them: checked against the lists
@@ -185,38 +197,28 @@ def anonymise(keys: DataFrame, window_periods: list[str], landing_period: str) -
     return _anonymise
 
 
-def valid_events(landing_date: dt.date) -> Transform:
-    """Valid rows, one per (token, instant, cell, type): the day's duplicates dropped."""
-
-    def _valid(classified: DataFrame) -> DataFrame:
-        # the token is 1:1 with the IMSI within a period, and one instant has one period
-        return (
-            classified.where(F.col(C.REASON).isNull())
-            .dropDuplicates([C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE])
-            .withColumn(C.EVENT_TIME, F.col(INSTANT))
-            .withColumn(C.LANDING_DATE, F.lit(landing_date))
-        )
-
-    return _valid
+def valid_events(classified: DataFrame) -> DataFrame:
+    """Valid rows, one per (landing day, token, instant, cell, type): each landing day's
+    duplicates dropped."""
+    # the token is 1:1 with the IMSI within a period, and one instant has one period
+    return (
+        classified.where(F.col(C.REASON).isNull())
+        .dropDuplicates([C.LANDING_DATE, C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE])
+        .withColumn(C.EVENT_TIME, F.col(INSTANT))
+    )
 
 
-def quarantined(landing_date: dt.date) -> Transform:
+def quarantined(classified: DataFrame) -> DataFrame:
     """Quarantined rows with their reason (already scrubbed by anonymise)."""
-
-    def _quarantined(classified: DataFrame) -> DataFrame:
-        return classified.where(F.col(C.REASON).isNotNull()).withColumn(
-            C.LANDING_DATE, F.lit(landing_date)
-        )
-
-    return _quarantined
+    return classified.where(F.col(C.REASON).isNotNull())
 
 
 # ---------------------------------------------------------------- the job
 
 
-def window_periods(landing_date: dt.date, max_lateness: int) -> list[str]:
-    """The periods of the days a landing day may hold (the day and its late days)."""
-    days = [landing_date - dt.timedelta(days=i) for i in range(max_lateness + 1)]
+def window_periods(landing_dates: list[dt.date], max_lateness: int) -> list[str]:
+    """The periods of the days the landing days may hold (each day and its late days)."""
+    days = {d - dt.timedelta(days=i) for d in landing_dates for i in range(max_lateness + 1)}
     return sorted({d.strftime("%Y-%m") for d in days})
 
 
@@ -235,17 +237,27 @@ def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[Non
                 spark.conf.set(k, v)
 
 
-def _log_row(spark: SparkSession, landing_date: dt.date, **values: object) -> DataFrame:
-    row: dict[str, object] = dict.fromkeys(tables.INGEST_LOG.columns)
+def _log_frame(spark: SparkSession, rows: list[dict]) -> DataFrame:
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # session time zone is UTC
-    row.update({C.LANDING_DATE: landing_date, "ingested_at": now, "failed_files": []})
-    row.update(values)
-    return spark.createDataFrame([row], tables.INGEST_LOG.schema)
+    out = []
+    for values in rows:
+        row: dict[str, object] = dict.fromkeys(tables.INGEST_LOG.columns)
+        row.update({"ingested_at": now, "failed_files": []})
+        row.update(values)
+        out.append(row)
+    return spark.createDataFrame(out, tables.INGEST_LOG.schema)
 
 
-def _write_log(spark: SparkSession, cfg: Config, landing_date: dt.date, **values: object) -> None:
-    row = _log_row(spark, landing_date, **values)
-    io.replace_where(row, cfg, tables.INGEST_LOG, f"{C.LANDING_DATE} = '{landing_date}'")
+def _landing_between(first: dt.date, last: dt.date) -> str:
+    return f"{C.LANDING_DATE} >= '{first}' AND {C.LANDING_DATE} <= '{last}'"
+
+
+def _write_log(spark: SparkSession, cfg: Config, rows: list[dict]) -> None:
+    """Replace the ingest_log rows of the (consecutive) landing days of rows."""
+    days = [r[C.LANDING_DATE] for r in rows]
+    io.replace_where(
+        _log_frame(spark, rows), cfg, tables.INGEST_LOG, _landing_between(min(days), max(days))
+    )
 
 
 def _fail(
@@ -256,10 +268,14 @@ def _fail(
         f"truncated or unreadable landing file(s) {', '.join(bad)} in "
         f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
     )
-    names = [f.name for f in files]
-    _write_log(
-        spark, cfg, landing_date, status="failed", files=names, failed_files=bad, message=message
-    )
+    row = {
+        C.LANDING_DATE: landing_date,
+        "status": "failed",
+        "files": [f.name for f in files],
+        "failed_files": bad,
+        "message": message,
+    }
+    _write_log(spark, cfg, [row])
     log.error("ingest %s failed: %s", landing_date, message)
     raise LandingFileError(message)
 
@@ -269,10 +285,18 @@ def _named_in(message: str, files: list[Path]) -> list[str]:
     return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
 
 
+def _checked(cfg: Config, files: list[Path]) -> tuple[dict, list[str]]:
+    """The day's files grouped by header (CSV) or schema (Parquet), and the unreadable ones."""
+    if cfg["ingest.input_format"] == "parquet":
+        return {}, []  # Parquet footers are read by Spark, in _raw_rows
+    return landing.group_by_header(files)
+
+
 def _raw_rows(
     spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path]
 ) -> DataFrame:
-    """The landing rows as raw text; a failed ingest_log row first if a file is unreadable."""
+    """The landing rows as raw text with their landing day; a failed ingest_log row first if a
+    file is unreadable."""
     if cfg["ingest.input_format"] == "parquet":
         groups, bad = landing.parquet_schemas(spark, files)
         read = landing.parquet_rows
@@ -281,15 +305,45 @@ def _raw_rows(
         read = landing.csv_rows
     if bad:
         _fail(spark, cfg, landing_date, files, bad)
-    return read(spark, groups)
+    return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
+
+
+def consecutive(dates: list[dt.date]) -> bool:
+    """True when the dates are distinct and follow each other day by day."""
+    ordered = sorted(dates)
+    return ordered == [ordered[0] + dt.timedelta(days=i) for i in range(len(ordered))]
 
 
 def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_key: bytes) -> dict:
     """Ingest one landing day into events, quarantine and ingest_log, replacing that day's rows."""
-    files = landing.landing_files(cfg, landing_date)
+    return run_ingest_days(spark, cfg, [landing_date], master_key)[0]
+
+
+def run_ingest_days(
+    spark: SparkSession, cfg: Config, landing_dates: list[dt.date], master_key: bytes
+) -> list[dict]:
+    """Ingest consecutive landing days in one Spark pass (one read, one write per table), with
+    the same rows as one run per day; a summary per day, in date order.
+
+    A landing day with an unreadable file makes the batch fall back to one run per day, so the
+    days before it are ingested and it fails with its own ingest_log row, as a daily run would."""
+    dates = sorted(landing_dates)
+    if not dates or not consecutive(dates):
+        raise ValueError(f"landing days must be consecutive: {landing_dates}")
+    files = {d: landing.landing_files(cfg, d) for d in dates}  # a missing folder stops all
+    one_by_one = len(dates) > 1 and any(_checked(cfg, f)[1] for f in files.values())
+    if one_by_one:
+        log.warning("ingest: a landing day has unreadable files; ingesting day by day")
+        return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
     max_late = cfg["ingest.max_lateness_days"]
-    periods = window_periods(landing_date, max_late)
-    log.info("ingest %s: %d landing files, periods %s", landing_date, len(files), periods)
+    periods = window_periods(dates, max_late)
+    span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
+    log.info(
+        "ingest %s: %d landing files, periods %s",
+        span,
+        sum(len(f) for f in files.values()),
+        periods,
+    )
     settings = {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
@@ -299,81 +353,108 @@ def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_k
         cells = io.read_cells(spark, cfg)
         check_cells(cells)
         versions = cell_versions(cells)
-        raw = _raw_rows(spark, cfg, landing_date, files)
+        raw = None
+        for d in dates:
+            day = _raw_rows(spark, cfg, d, files[d])
+            raw = day if raw is None else raw.unionByName(day)
         keys = period_keys_frame(spark, master_key, periods)
         classified = (
             raw.transform(with_local_time(cfg.zone))
-            .transform(classify(landing_date, max_late, versions))
-            .transform(anonymise(keys, periods, landing_date.strftime("%Y-%m")))
+            .transform(classify(max_late, versions))
+            .transform(anonymise(keys, max_late))
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
-            summary = _write_day(spark, cfg, landing_date, files, classified)
+            counts = _classify_counts(spark, cfg, files, classified)
+            if counts is None:  # an unreadable file surfaced while reading: day by day
+                log.warning("ingest %s: a landing file failed to read; ingesting day by day", span)
+            else:
+                summaries = _write_days(spark, cfg, dates, files, classified, counts)
         finally:
             classified.unpersist()
-    summary["files"] = len(files)
-    return summary
+    if counts is None:
+        return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
+    return summaries
 
 
-def _write_day(
-    spark: SparkSession,
-    cfg: Config,
-    landing_date: dt.date,
-    files: list[Path],
-    classified: DataFrame,
-) -> dict:
-    """Count the classified rows (one pass over the input), then replace the day in all tables."""
+def _classify_counts(
+    spark: SparkSession, cfg: Config, files: dict[dt.date, list[Path]], classified: DataFrame
+) -> dict[dt.date, dict[str, int]] | None:
+    """Rows per landing day and reason (one pass over the input); None when a file of a
+    several-day batch is unreadable (a one-day run records the failure and raises)."""
     try:
-        by_reason = classified.groupBy(C.REASON).agg(F.count(F.lit(1)).alias("n")).collect()
+        rows = classified.groupBy(C.LANDING_DATE, C.REASON).agg(F.count(F.lit(1)).alias("n"))
+        by_reason = rows.collect()
     except Exception as exc:  # a truncated gzip surfaces here, while Spark decompresses it
-        bad = _named_in(str(exc), files) or landing.gzip_failures(files)
+        if len(files) > 1:
+            return None
+        ((day, day_files),) = files.items()
+        bad = _named_in(str(exc), day_files) or landing.gzip_failures(day_files)
         if not bad:
             raise
-        _fail(spark, cfg, landing_date, files, bad)
-    counts = {r[C.REASON] or VALID: int(r["n"]) for r in by_reason}
-    log.info("ingest %s: classified %s", landing_date, counts)
+        _fail(spark, cfg, day, day_files, bad)
+    counts: dict[dt.date, dict[str, int]] = {d: {} for d in files}
+    for r in by_reason:
+        counts[r[C.LANDING_DATE]][r[C.REASON] or VALID] = int(r["n"])
+    for d, c in counts.items():
+        log.info("ingest %s: classified %s", d, c)
+    return counts
 
-    first_day = landing_date - dt.timedelta(days=cfg["ingest.max_lateness_days"])
+
+def _write_days(
+    spark: SparkSession,
+    cfg: Config,
+    dates: list[dt.date],
+    files: dict[dt.date, list[Path]],
+    classified: DataFrame,
+    counts: dict[dt.date, dict[str, int]],
+) -> list[dict]:
+    """Replace the landing days in events, quarantine and ingest_log; a summary per day."""
+    first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
+    landing_days = _landing_between(dates[0], dates[-1])
     # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
     predicate = (
-        f"{C.LANDING_DATE} = '{landing_date}' AND {C.EVENT_DATE} >= '{first_day}' "
-        f"AND {C.EVENT_DATE} <= '{landing_date}'"
+        f"{landing_days} AND {C.EVENT_DATE} >= '{first_day}' AND {C.EVENT_DATE} <= '{dates[-1]}'"
     )
     # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
     # (big-region) partition by size instead of writing one huge file from one task
-    events = classified.transform(valid_events(landing_date)).hint(
+    events = classified.transform(valid_events).hint(
         "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
     )
     io.replace_where(events, cfg, tables.EVENTS, predicate)
-    rows_valid = (
+    written = (
         io.read_table(spark, cfg, tables.EVENTS)
-        .where(F.col(C.EVENT_DATE).between(first_day, landing_date))
-        .where(F.col(C.LANDING_DATE) == F.lit(landing_date))
+        .where(F.col(C.EVENT_DATE).between(first_day, dates[-1]))
+        .where(F.col(C.LANDING_DATE).between(dates[0], dates[-1]))
+        .groupBy(C.LANDING_DATE)
         .count()
+        .collect()
     )
-    io.replace_where(
-        classified.transform(quarantined(landing_date)),
-        cfg,
-        tables.QUARANTINE,
-        f"{C.LANDING_DATE} = '{landing_date}'",
-    )
-    per_reason = {f"q_{r}": counts.get(r, 0) for r in C.QUARANTINE_REASONS}
-    summary = {
-        "landing_date": str(landing_date),
-        "rows_read": sum(counts.values()),
-        "rows_valid": rows_valid,
-        "rows_quarantined": sum(per_reason.values()),
-        "rows_duplicate": counts.get(VALID, 0) - rows_valid,
-        **per_reason,
-    }
-    values = {k: v for k, v in summary.items() if k != "landing_date"}
-    _write_log(spark, cfg, landing_date, status="ok", files=[f.name for f in files], **values)
-    log.info(
-        "ingest %s: read %d = valid %d + quarantined %d + duplicate %d",
-        landing_date,
-        summary["rows_read"],
-        rows_valid,
-        summary["rows_quarantined"],
-        summary["rows_duplicate"],
-    )
-    return summary
+    valid = {r[C.LANDING_DATE]: int(r["count"]) for r in written}
+    io.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
+    summaries, log_rows = [], []
+    for d in dates:
+        c, rows_valid = counts[d], valid.get(d, 0)
+        per_reason = {f"q_{r}": c.get(r, 0) for r in C.QUARANTINE_REASONS}
+        summary = {
+            "landing_date": str(d),
+            "rows_read": sum(c.values()),
+            "rows_valid": rows_valid,
+            "rows_quarantined": sum(per_reason.values()),
+            "rows_duplicate": c.get(VALID, 0) - rows_valid,
+            **per_reason,
+        }
+        values = {k: v for k, v in summary.items() if k != "landing_date"}
+        names = [f.name for f in files[d]]
+        log_rows.append({C.LANDING_DATE: d, "status": "ok", "files": names, **values})
+        log.info(
+            "ingest %s: read %d = valid %d + quarantined %d + duplicate %d",
+            d,
+            summary["rows_read"],
+            rows_valid,
+            summary["rows_quarantined"],
+            summary["rows_duplicate"],
+        )
+        summaries.append({**summary, "files": len(files[d])})
+    _write_log(spark, cfg, log_rows)
+    return summaries

@@ -36,10 +36,7 @@ def replace_where(df: DataFrame, cfg: Config, table: Table, predicate: str) -> i
     the new Delta version."""
     path = cfg.table(table.name)
     writer = (
-        conform(df, table)
-        .write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate)
+        conform(df, table).write.format("delta").mode("overwrite").option("replaceWhere", predicate)
     )
     if table.partition_by:
         writer = writer.partitionBy(*table.partition_by)

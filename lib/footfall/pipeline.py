@@ -25,18 +25,36 @@ def periods_of(dates: list[dt.date]) -> list[str]:
     return sorted({d.strftime("%Y-%m") for d in dates})
 
 
+def _span(batch: list[dt.date]) -> str:
+    return str(batch[0]) if len(batch) == 1 else f"{batch[0]} .. {batch[-1]}"
+
+
+def batches(dates: list[dt.date], size: int, by_period: bool = False) -> list[list[dt.date]]:
+    """Consecutive dates cut into runs of at most size (and of one period when by_period)."""
+    out: list[list[dt.date]] = []
+    for d in dates:
+        if out and len(out[-1]) < size and not (by_period and periods_of([out[-1][0], d])[1:]):
+            out[-1].append(d)
+        else:
+            out.append([d])
+    return out
+
+
 def run_range(
     spark: SparkSession, cfg: Config, d1: dt.date, d2: dt.date, master_key: bytes
 ) -> dict:
     """Run the whole pipeline for d1..d2; raise GateBlocked at the end if any date was blocked."""
-    from footfall.ingest import run_ingest
+    from footfall.ingest import run_ingest_days
     from footfall.origins import run_origins
-    from footfall.presence import run_presence
+    from footfall.presence import run_presence_days
 
     dates = dates_between(d1, d2)
     periods = periods_of(dates)
+    size = cfg["run.batch_days"]
+    ingest_batches, presence_batches = batches(dates, size), batches(dates, size, by_period=True)
     started = time.monotonic()
-    steps = len(dates) * (3 if cfg["run.release"] else 2) + len(periods)
+    steps = len(ingest_batches) + len(periods) + len(presence_batches)
+    steps += len(dates) if cfg["run.release"] else 0
     done = 0
 
     def progress(what: str) -> None:
@@ -45,16 +63,18 @@ def run_range(
         log.info("[%d/%d] %s (%.0f s elapsed)", done, steps, what, time.monotonic() - started)
 
     rows = 0
-    for d in dates:
-        summary = run_ingest(spark, cfg, d, master_key)
-        rows += int(summary.get("rows_read", 0))
-        progress(f"ingest {d}: {summary.get('rows_valid')} valid of {summary.get('rows_read')}")
+    for batch in ingest_batches:
+        summaries = run_ingest_days(spark, cfg, batch, master_key)
+        read = sum(int(s.get("rows_read", 0)) for s in summaries)
+        valid = sum(int(s.get("rows_valid", 0)) for s in summaries)
+        rows += read
+        progress(f"ingest {_span(batch)}: {valid} valid of {read}")
     for p in periods:
         summary = run_origins(spark, cfg, p)
         progress(f"origins {p}: {summary}")
-    for d in dates:
-        run_presence(spark, cfg, d)
-        progress(f"presence {d}")
+    for batch in presence_batches:
+        run_presence_days(spark, cfg, batch)
+        progress(f"presence {_span(batch)}")
 
     released, blocked, reports = [], [], []
     if cfg["run.release"]:

@@ -95,58 +95,88 @@ def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
     return _apply
 
 
-def read_date_events(spark: SparkSession, cfg: Config, date: dt.date) -> DataFrame:
-    """The events partition of one local date (and only that)."""
+def read_dates_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
+    """The events partitions of the local dates first..last (and only those)."""
     events = io.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
     # partition filter named explicitly so event_date pruning shows in explain()
-    return events.where(F.col(C.EVENT_DATE) == F.lit(date))
+    return events.where(
+        (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
+    )
+
+
+def read_date_events(spark: SparkSession, cfg: Config, date: dt.date) -> DataFrame:
+    """The events partition of one local date (and only that)."""
+    return read_dates_events(spark, cfg, date, date)
 
 
 def run_presence(spark: SparkSession, cfg: Config, date: dt.date) -> dict:
     """Audit and candidate origin-presence tables for one local date."""
-    period, level = period_of(date), cfg["origins.level"]
+    return run_presence_days(spark, cfg, [date])[0]
+
+
+def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[dict]:
+    """Audit and candidate origin-presence tables for consecutive local dates of one period, in
+    one Spark pass (the same rows as one run per date); a summary per date."""
+    dates = sorted(dates)
+    period, level = period_of(dates[0]), cfg["origins.level"]
+    if dates != [dates[0] + dt.timedelta(days=i) for i in range(len(dates))] or any(
+        period_of(d) != period for d in dates
+    ):
+        raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
     origins = io.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
     stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
     if not stats["n"]:
         raise UserError(
             f"no origins for period {period}: run `footfall origins --period {period}` first"
         )
+    span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
     if not stats["known"]:
-        log.warning("presence %s: no known homes in %s; unknown-home weight is 1", date, period)
-    events = read_date_events(spark, cfg, date)
+        log.warning("presence %s: no known homes in %s; unknown-home weight is 1", span, period)
+    events = read_dates_events(spark, cfg, dates[0], dates[-1])
     home_mccs = cfg["subscribers.home_mccs"]
     rows = events.transform(present_hours).transform(
         subscriber_origins(origins, io.read_areas(spark, cfg), level, home_mccs)
     )
-    where = f"{C.DATE} = '{date.isoformat()}'"
-    log.info("presence %s: writing audit tables (origin level %s)", date, level)
-    # the distinct weighted rows feed both audit tables: kept so the day's events are read once
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        versions = {
-            "audit_hourly": io.replace_where(
-                rows.transform(hourly_presence(level)), cfg, tables.AUDIT_HOURLY, where
-            ),
-            "audit_daily": io.replace_where(
-                rows.transform(daily_presence(level)), cfg, tables.AUDIT_DAILY, where
-            ),
-        }
-    finally:
-        rows.unpersist()
-    # candidates come from the audit rows just written, so every candidate traces to them
+    where = f"{C.DATE} >= '{dates[0].isoformat()}' AND {C.DATE} <= '{dates[-1].isoformat()}'"
+    log.info("presence %s: writing audit and candidate tables (origin level %s)", span, level)
     k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
-    counts = {}
-    for name, audit_t, cand_t, group in (
-        ("hourly", tables.AUDIT_HOURLY, tables.CANDIDATE_HOURLY, disclosure.HOURLY_GROUP),
-        ("daily", tables.AUDIT_DAILY, tables.CANDIDATE_DAILY, disclosure.DAILY_GROUP),
-    ):
-        audit = io.read_table(spark, cfg, audit_t).where(F.col(C.DATE) == F.lit(date))
-        candidates = disclosure.control(audit, group, k_min, rounding)
-        versions[f"candidate_{name}"] = io.replace_where(candidates, cfg, cand_t, where)
-        written = io.read_table(spark, cfg, cand_t).where(F.col(C.DATE) == F.lit(date))
-        counts[f"audit_{name}_rows"] = audit.count()
-        counts[f"candidate_{name}_rows"] = written.count()
-    summary = {"date": str(date), "period": period, "origin_level": level, **counts}
-    summary.update({f"{name}_version": v for name, v in versions.items()})
-    log.info("presence %s: %s", date, summary)
-    return summary
+    # the distinct weighted rows feed both audit tables: kept so the events are read once; the
+    # audit rows (small: area x hour x origin) are kept too, and the candidates computed from
+    # exactly the rows written to the audit tables, so every candidate traces to them
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    kept, versions, counts = [rows], {}, {d: {} for d in dates}
+    try:
+        for name, make, audit_t, cand_t, group in (
+            ("hourly", hourly_presence, tables.AUDIT_HOURLY, tables.CANDIDATE_HOURLY,
+             disclosure.HOURLY_GROUP),
+            ("daily", daily_presence, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY,
+             disclosure.DAILY_GROUP),
+        ):  # fmt: skip
+            audit = rows.transform(make(level)).persist(StorageLevel.MEMORY_AND_DISK)
+            kept.append(audit)
+            versions[f"audit_{name}"] = io.replace_where(audit, cfg, audit_t, where)
+            candidates = disclosure.control(audit, group, k_min, rounding)
+            candidates = candidates.persist(StorageLevel.MEMORY_AND_DISK)
+            kept.append(candidates)
+            versions[f"candidate_{name}"] = io.replace_where(candidates, cfg, cand_t, where)
+            for what, frame in (("audit", audit), ("candidate", candidates)):
+                for r in frame.groupBy(C.DATE).count().collect():
+                    counts[r[C.DATE]][f"{what}_{name}_rows"] = int(r["count"])
+    finally:
+        for frame in kept:
+            frame.unpersist()
+    summaries = []
+    for d in dates:
+        summary = {"date": str(d), "period": period, "origin_level": level}
+        summary.update(
+            {
+                k: counts[d].get(k, 0)
+                for k in sorted(
+                    f"{w}_{n}_rows" for w in ("audit", "candidate") for n in ("hourly", "daily")
+                )
+            }
+        )
+        summary.update({f"{name}_version": v for name, v in versions.items()})
+        log.info("presence %s: %s", d, summary)
+        summaries.append(summary)
+    return summaries

@@ -93,7 +93,9 @@ def load_master_key(key_file: str | None, key_env: str | None, create: bool = Fa
         if path.is_file():
             mode = stat.S_IMODE(path.stat().st_mode)
             if mode & 0o077:
-                raise UserError(f"key file {path} is readable by others (mode {mode:o}): chmod 600 it")
+                raise UserError(
+                    f"key file {path} is readable by others (mode {mode:o}): chmod 600 it"
+                )
             text = path.read_text().strip()
         elif not key_env or key_env not in os.environ:
             raise UserError(f"missing key file {path}: {how}")
