@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/compare.py --conf conf/cluster.yaml ...` = `footfall compare`."""
+"""spark-submit entry point, the same as `footfall compare`:
+
+spark-submit jobs/compare.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

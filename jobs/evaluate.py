@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/evaluate.py --conf conf/cluster.yaml ...` = `footfall evaluate`."""
+"""spark-submit entry point, the same as `footfall evaluate`:
+
+spark-submit jobs/evaluate.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

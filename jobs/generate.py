@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/generate.py --conf conf/cluster.yaml ...` = `footfall generate`."""
+"""spark-submit entry point, the same as `footfall generate`:
+
+spark-submit jobs/generate.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/impact.py --conf conf/cluster.yaml ...` = `footfall impact`."""
+"""spark-submit entry point, the same as `footfall impact`:
+
+spark-submit jobs/impact.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/ingest.py --conf conf/cluster.yaml ...` = `footfall ingest`."""
+"""spark-submit entry point, the same as `footfall ingest`:
+
+spark-submit jobs/ingest.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/origins.py --conf conf/cluster.yaml ...` = `footfall origins`."""
+"""spark-submit entry point, the same as `footfall origins`:
+
+spark-submit jobs/origins.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/presence.py --conf conf/cluster.yaml ...` = `footfall presence`."""
+"""spark-submit entry point, the same as `footfall presence`:
+
+spark-submit jobs/presence.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

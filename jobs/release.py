@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/release.py --conf conf/cluster.yaml ...` = `footfall release`."""
+"""spark-submit entry point, the same as `footfall release`:
+
+spark-submit jobs/release.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 

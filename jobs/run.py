@@ -1,4 +1,7 @@
-"""spark-submit entry point: `spark-submit jobs/run.py --conf conf/cluster.yaml ...` = `footfall run`."""
+"""spark-submit entry point, the same as `footfall run`:
+
+spark-submit jobs/run.py --conf conf/cluster.yaml ...
+"""
 
 import sys
 
