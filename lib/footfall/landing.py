@@ -29,6 +29,8 @@ FIELDS = "fields"  # how many fields the row split into; -1 for broken quoting
 QUOTED_SPLIT = ',(?=(?:[^"]*"[^"]*")*[^"]*$)'
 # what the header comparison ignores: whitespace, quotes and a UTF-8 byte order mark
 HEADER_NOISE = '[\\s"\\x{FEFF}]'
+HEADER_MARK = "y"  # in `event_type`
+assert HEADER_MARK in ",".join(C.RAW_COLUMNS)
 ISO_OUT = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
 
 Transform = Callable[[DataFrame], DataFrame]
@@ -95,11 +97,16 @@ def file_name(path: Column) -> Column:
 def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) -> DataFrame:
     """Data lines of CSV files sharing one header: blank lines and header lines dropped."""
     header_text = ",".join(header)
+    line = F.col(LINE)
+    # a header line holds every letter of the header (HEADER_NOISE removes none): data lines
+    # without HEADER_MARK skip the regex (a sparse letter: no event type or number has it)
+    maybe_header = F.instr(line, HEADER_MARK) > 0
+    is_header = maybe_header & (F.regexp_replace(line, HEADER_NOISE, "") == F.lit(header_text))
     return (
         spark.read.text([str(f) for f in files])
         .select(F.col("value").alias(LINE), file_name(F.input_file_name()).alias(C.SOURCE_FILE))
-        .where(F.trim(F.col(LINE)) != F.lit(""))
-        .where(F.regexp_replace(F.col(LINE), HEADER_NOISE, "") != F.lit(header_text))
+        .where(F.trim(line) != F.lit(""))
+        .where(~is_header)
     )
 
 
@@ -107,19 +114,26 @@ def split_fields(header: tuple[str, ...]) -> Transform:
     """Split each line into the header's columns (quote-aware, unescaped, trimmed) plus `fields`."""
 
     def _split(lines: DataFrame) -> DataFrame:
+        # most lines have no quote at all: they skip the quote-aware split and the unquoting
         line = F.col(LINE)
+        quoted = F.instr(line, '"') > 0
         quotes = F.length(line) - F.length(F.regexp_replace(line, '"', ""))
-        parts = F.when(F.instr(line, '"') > 0, F.split(line, QUOTED_SPLIT, -1)).otherwise(
-            F.split(line, ",", -1)
-        )
-        out = lines.withColumn(PARTS, parts).withColumn(
-            FIELDS, F.when(quotes % 2 == 1, F.lit(-1)).otherwise(F.size(PARTS))
+        parts = F.when(quoted, F.split(line, QUOTED_SPLIT, -1)).otherwise(F.split(line, ",", -1))
+        out = (
+            lines.withColumn("_quoted", quoted)
+            .withColumn(PARTS, parts)
+            .withColumn(
+                FIELDS,
+                F.when(F.col("_quoted") & (quotes % 2 == 1), F.lit(-1)).otherwise(F.size(PARTS)),
+            )
         )
         for i, name in enumerate(header):
             raw = F.trim(F.get(F.col(PARTS), i))
-            unquoted = F.regexp_replace(F.regexp_extract(raw, r'^"(.*)"$', 1), '""', '"')
+            in_quotes = raw.startswith('"') & raw.endswith('"') & (F.length(raw) >= 2)
+            unquoted = F.regexp_replace(F.substring(raw, 2, F.length(raw) - 2), '""', '"')
             out = out.withColumn(
-                name, F.trim(F.when(raw.rlike(r'^".*"$'), unquoted).otherwise(raw))
+                name,
+                F.when(F.col("_quoted") & in_quotes, F.trim(unquoted)).otherwise(raw),
             )
         return out.select(*C.RAW_COLUMNS, FIELDS, C.SOURCE_FILE)
 
