@@ -4,7 +4,8 @@
     stage.py check --conf C [--set K=V ...] --items LANDING_DAYS --date D --out result.json
 
 STAGE is ingest, origins, presence or release: each item (a landing day, period or date) is one
-`footfall STAGE` command run through footfall.cli.main in this process, so all of a stage's
+`footfall STAGE` command (an item FIRST..LAST: one `--from FIRST --to LAST` command) run through
+footfall.cli.main in this process, so all of a stage's
 commands share one driver JVM, the way an operator's scheduler would run a stage's backlog.
 `check` asserts the meaning of the bench run (ingest conservation, exact presence counts) and
 exits 1 with the reasons when it does not hold.
@@ -43,7 +44,9 @@ def run_stage(stage: str, conf: str, sets: list[str], items: list[str]) -> dict:
     commands, failed = [], None
     for item in items:
         t = time.monotonic()
-        rc = cli.main([stage, *base, FLAGS[stage], item])
+        # FIRST..LAST: one command for a range (ingest and presence, in run.batch_days passes)
+        span = ["--from", *item.split("..")[:1], "--to", item.split("..")[-1]]
+        rc = cli.main([stage, *base, *(span if ".." in item else [FLAGS[stage], item])])
         commands.append({"item": item, "rc": rc, "wall_s": round(time.monotonic() - t, 3)})
         if rc not in OK_CODES:
             failed = f"footfall {stage} {FLAGS[stage]} {item} exited {rc}"

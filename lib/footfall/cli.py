@@ -40,6 +40,17 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _day_or_range(p: argparse.ArgumentParser, what: str) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--date", help=f"{what} YYYY-MM-DD")
+    g.add_argument(
+        "--from",
+        dest="date_from",
+        help=f"first {what} of a range (with --to), done in passes of run.batch_days days",
+    )
+    p.add_argument("--to", dest="date_to", help=f"last {what} of the range")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="footfall",
@@ -61,14 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="first day YYYY-MM-DD (generate.start)")
     p.add_argument("--seed", type=int, help="random seed (generate.seed)")
 
-    p = add("ingest", "Validate, tokenise and partition one landing day (METHOD 3).")
-    p.add_argument("--date", required=True, help="landing day YYYY-MM-DD")
+    p = add("ingest", "Validate, tokenise and partition a landing day (METHOD 3).")
+    _day_or_range(p, "landing day")
 
     p = add("origins", "Detect homes for one period and write the origins table (METHOD 4).")
     p.add_argument("--period", required=True, help="period YYYY-MM")
 
     p = add("presence", "Write audit and candidate origin-presence tables for a date (METHOD 5-7).")
-    p.add_argument("--date", required=True, help="local date YYYY-MM-DD")
+    _day_or_range(p, "local date")
 
     p = add("release", "Run the quality gate for a date, then publish or block (METHOD 8-9).")
     p.add_argument("--date", required=True, help="local date YYYY-MM-DD")
@@ -145,12 +156,42 @@ def cmd_generate(args: argparse.Namespace, cfg: Config) -> Any:
     )
 
 
-def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
-    date = parse_date(args.date)
-    key = _key(cfg)
-    from footfall.ingest import run_ingest
+def _days(args: argparse.Namespace) -> list[dt.date]:
+    """--date, or every day of --from .. --to."""
+    if args.date:
+        if args.date_to:
+            raise UserError("--to goes with --from, not with --date")
+        return [parse_date(args.date)]
+    if not args.date_to:
+        raise UserError("--from needs --to")
+    from footfall.pipeline import dates_between
 
-    return run_ingest(_spark(cfg), cfg, date, key)
+    return dates_between(*_range(args.date_from, args.date_to))
+
+
+def _totals(summaries: list[dict]) -> dict:
+    """One summary for a range: the single day's, or the per-day figures summed."""
+    if len(summaries) == 1:
+        return summaries[0]
+    out: dict[str, Any] = {"days": len(summaries)}
+    for s in summaries:
+        for k, v in s.items():
+            if isinstance(v, int) and not k.endswith("_version"):
+                out[k] = out.get(k, 0) + v
+    return out
+
+
+def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
+    days = _days(args)
+    key = _key(cfg)
+    from footfall.ingest import run_ingest_days
+    from footfall.pipeline import batches
+
+    spark = _spark(cfg)
+    summaries = []
+    for batch in batches(days, cfg["run.batch_days"]):
+        summaries += run_ingest_days(spark, cfg, batch, key)
+    return _totals(summaries)
 
 
 def cmd_origins(args: argparse.Namespace, cfg: Config) -> Any:
@@ -160,9 +201,15 @@ def cmd_origins(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_presence(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.presence import run_presence
+    days = _days(args)
+    from footfall.pipeline import batches
+    from footfall.presence import run_presence_days
 
-    return run_presence(_spark(cfg), cfg, parse_date(args.date))
+    spark = _spark(cfg)
+    summaries = []
+    for batch in batches(days, cfg["run.batch_days"], by_period=True):
+        summaries += run_presence_days(spark, cfg, batch)
+    return _totals(summaries)
 
 
 def cmd_release(args: argparse.Namespace, cfg: Config) -> Any:
