@@ -8,6 +8,7 @@ CONF ?= conf/local.yaml
 DEMO_FROM ?= 2026-03-16
 DEMO_TO ?= 2026-03-29
 DEMO_AREA ?= A0111
+DEMO_COMPARE ?= A0111,A0108,A0302
 DEMO_INTERVENTION ?= 2026-03-23
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export FOOTFALL_JARS_DIR ?= $(CURDIR)/.cache/jars
@@ -41,8 +42,8 @@ demo: setup
 	$(FOOTFALL) generate --conf $(CONF)
 	$(FOOTFALL) run --conf $(CONF) --from $(DEMO_FROM) --to $(DEMO_TO)
 	-$(FOOTFALL) evaluate --conf $(CONF) --from $(DEMO_FROM) --to $(DEMO_TO)
-	-$(FOOTFALL) compare --conf $(CONF) --areas $(DEMO_AREA),A0102,A0201 --from $(DEMO_FROM) --to $(DEMO_TO)
-	-$(FOOTFALL) impact --conf $(CONF) --area $(DEMO_AREA) --date $(DEMO_INTERVENTION)
+	$(FOOTFALL) compare --conf $(CONF) --areas $(DEMO_COMPARE) --from $(DEMO_FROM) --to $(DEMO_TO)
+	$(FOOTFALL) impact --conf $(CONF) --area $(DEMO_AREA) --date $(DEMO_INTERVENTION)
 	@$(PY) -m footfall.outputs --conf $(CONF)
 
 test: setup
