@@ -60,7 +60,7 @@ format: setup
 package: setup
 	bash scripts/package.sh
 
-# BENCH_SCALES=1,10[,100] (millions of events), BENCH_REPEATS=N; not part of `make test`
+# BENCH_SCALES=1,10[,100] (millions of events), BENCH_REPEATS=N or one per scale (3,1); not in `make test`
 bench: setup
 	$(PY) bench/run.py
 

@@ -545,6 +545,15 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(res: dict, stamp: str) -> str:
+    """bench-<stamp>.json and latest.md of the scales done so far; the markdown."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(res, indent=2, default=str))
+    md = markdown(res)
+    (RESULTS / "latest.md").write_text(md)
+    return md
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description="Benchmark footfall's stages at several scales.")
     p.add_argument(
@@ -554,9 +563,9 @@ def main() -> int:
     )
     p.add_argument(
         "--repeats",
-        type=int,
-        default=int(os.environ.get("BENCH_REPEATS", "0")),
-        help="repeats per scale (BENCH_REPEATS; default 3, 1 from 100M)",
+        default=os.environ.get("BENCH_REPEATS", ""),
+        help="repeats per scale, one number or one per scale, e.g. 3,1 (BENCH_REPEATS; "
+        "default 3, 1 from 100M)",
     )
     p.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", "14")))
     p.add_argument("--seed", type=int, default=42)
@@ -573,6 +582,11 @@ def main() -> int:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("FOOTFALL_JARS_DIR", str(ROOT / ".cache" / "jars"))
     scales = [float(x) for x in a.scales.split(",") if x.strip()]
+    wanted = [int(x) for x in a.repeats.split(",") if x.strip()]
+    if len(wanted) not in (0, 1, len(scales)):
+        p.error("--repeats: one number, or one per scale")
+    per_scale = wanted if len(wanted) > 1 else wanted * len(scales)
+    repeats_of = dict(zip(scales, per_scale, strict=False))
     spark = spark_settings(a.conf, scale_sets(WORK / "x"))
     cores = cores_of(spark["master"])
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -588,17 +602,14 @@ def main() -> int:
     log(f"scales {scales}M events, cores {cores}, load {os.getloadavg()[0]:.2f}")
     failed = []
     for scale in scales:
-        repeats = a.repeats or (1 if scale >= 100 else 3)
+        repeats = repeats_of.get(scale) or (1 if scale >= 100 else 3)
         s = run_scale(scale, repeats, a.days, a.seed, a.conf)
         res["scales"].append(s)
         if not (s["check"].get("passed") and s["check"]["rc"] == 0):
             failed.append(f"{s['scale']}: {s['check'].get('problems') or 'check did not run'}")
-    derive(res["scales"], cores)
-    res["check_failures"] = failed
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(res, indent=2, default=str))
-    md = markdown(res)
-    (RESULTS / "latest.md").write_text(md)
+        derive(res["scales"], cores)
+        res["check_failures"] = failed
+        md = write_results(res, stamp)  # after every scale: a stopped bench keeps what it did
     print(md)
     log(f"wrote {RESULTS / f'bench-{stamp}.json'} and {RESULTS / 'latest.md'}")
     if failed:

@@ -53,24 +53,10 @@ OPEN_END = dt.date(9999, 12, 31)
 
 def parse_instant(text: Column) -> Column:
     """UTC instant of ISO-8601 with an offset, or of epoch milliseconds; null otherwise."""
-    # Spark's own ISO-8601 cast reads the common shapes fastest (Z, +01:00, +0100, fractions);
-    # for the rest, the text's shape picks the one format to try (a failed parse is costly),
-    # and only when that fails are all formats tried in order
-    seconds = F.substring(text, 17, 1) == ":"
-    fraction = seconds & (F.substring(text, 20, 1) == ".")
-    colon_zone = (F.substring(text, -3, 1) == ":") | text.endswith("Z")
-    likely = None
-    for fmt in ISO_FORMATS:
-        zone = colon_zone if fmt.endswith("XXX") else ~colon_zone
-        shape = fraction if ".S" in fmt else seconds & ~fraction if ":ss" in fmt else ~seconds
-        parsed = F.try_to_timestamp(text, F.lit(fmt))
-        likely = (
-            F.when(zone & shape, parsed) if likely is None else likely.when(zone & shape, parsed)
-        )
+    # Spark's own ISO-8601 cast reads the common shapes (Z, +01:00, +0100, fractions) several
+    # times faster than a pattern; the patterns, tried in order, only when it fails (e.g. HH:mm)
     iso = F.coalesce(
-        text.try_cast("timestamp"),
-        likely,
-        *[F.try_to_timestamp(text, F.lit(fmt)) for fmt in ISO_FORMATS],
+        text.try_cast("timestamp"), *[F.try_to_timestamp(text, F.lit(fmt)) for fmt in ISO_FORMATS]
     )
     epoch = F.timestamp_millis(text.try_cast("long"))
     return F.when(text.rlike(ISO_WITH_OFFSET), iso).when(text.rlike(EPOCH_MS_RE), epoch)
