@@ -268,6 +268,21 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Any]] = {
 }
 
 
+def _cause(exc: Exception) -> str:
+    """The first line of an error's deepest cause: for a Py4J error, the JVM exception's root
+    (its top line is only "An error occurred while calling o123.save")."""
+    text = str(exc)
+    java = getattr(exc, "java_exception", None)
+    try:
+        depth = 0
+        while java is not None and depth < 20:
+            text, java, depth = str(java.toString()), java.getCause(), depth + 1
+    except Exception:  # the JVM is gone: keep what we have
+        pass
+    text = text.strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `footfall` and of every jobs/*.py file; returns the exit code."""
     _setup_logging()
@@ -285,12 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a Py4J/Spark error: one line, the trace at debug level
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except Exception as exc:  # a Py4J/Spark error: one line (its root cause), scrubbed
         print(
-            f"footfall {args.command}: failed: {type(exc).__name__}: {scrub(first[:500])}",
+            f"footfall {args.command}: failed: {type(exc).__name__}: {scrub(_cause(exc)[:500])}",
             file=sys.stderr,
         )
+        log.debug("%s", scrub(str(exc)))
         return 1
     log.info("%s finished in %.1f s", args.command, time.monotonic() - started)
     if result is not None:

@@ -152,11 +152,14 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
             ("daily", daily_presence, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY,
              disclosure.DAILY_GROUP),
         ):  # fmt: skip
-            audit = rows.transform(make(level)).persist(StorageLevel.MEMORY_AND_DISK)
+            # one task (so one file) per date: a date's rows are few (area x hour x origin),
+            # and the release reads them date by date
+            audit = rows.transform(make(level)).repartition(C.DATE)
+            audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
             kept.append(audit)
             versions[f"audit_{name}"] = io.replace_where(audit, cfg, audit_t, where)
             candidates = disclosure.control(audit, group, k_min, rounding)
-            candidates = candidates.persist(StorageLevel.MEMORY_AND_DISK)
+            candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
             kept.append(candidates)
             versions[f"candidate_{name}"] = io.replace_where(candidates, cfg, cand_t, where)
             for what, frame in (("audit", audit), ("candidate", candidates)):

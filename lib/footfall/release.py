@@ -170,9 +170,8 @@ def publish(
     predicate = f"{C.DATE} = '{date.isoformat()}'"
     versions = {}
     for df, table in ((hourly, tables.RELEASED_HOURLY), (daily, tables.RELEASED_DAILY)):
-        versions[table.name] = io.replace_where(
-            df.withColumn(C.RELEASE_ID, F.lit(release_id)), cfg, table, predicate
-        )
+        rows = df.withColumn(C.RELEASE_ID, F.lit(release_id)).coalesce(1)  # one date: one file
+        versions[table.name] = io.replace_where(rows, cfg, table, predicate)
         log.info(
             "release: published %s for %s (version %s)", table.name, date, versions[table.name]
         )
