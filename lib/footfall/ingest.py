@@ -24,6 +24,7 @@ from footfall import io, landing, tables
 from footfall.config import Config
 from footfall.errors import LandingFileError, UserError
 from footfall.landing import FIELDS, Transform
+from footfall.pipeline import consecutive
 from footfall.tokens import period_keys_frame, with_tokens
 
 log = logging.getLogger(__name__)
@@ -314,12 +315,6 @@ def _raw_rows(
     if bad:
         _fail(spark, cfg, landing_date, files, bad)
     return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
-
-
-def consecutive(dates: list[dt.date]) -> bool:
-    """True when the dates are distinct and follow each other day by day."""
-    ordered = sorted(dates)
-    return ordered == [ordered[0] + dt.timedelta(days=i) for i in range(len(ordered))]
 
 
 def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_key: bytes) -> dict:

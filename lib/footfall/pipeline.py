@@ -20,6 +20,12 @@ def dates_between(d1: dt.date, d2: dt.date) -> list[dt.date]:
     return [d1 + dt.timedelta(days=i) for i in range((d2 - d1).days + 1)]
 
 
+def consecutive(dates: list[dt.date]) -> bool:
+    """True when the dates are distinct and follow each other day by day (in any order)."""
+    ordered = sorted(dates)
+    return ordered == [ordered[0] + dt.timedelta(days=i) for i in range(len(ordered))]
+
+
 def periods_of(dates: list[dt.date]) -> list[str]:
     """The YYYY-MM periods the dates touch, in order."""
     return sorted({d.strftime("%Y-%m") for d in dates})

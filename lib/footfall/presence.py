@@ -16,6 +16,7 @@ from footfall.config import Config
 from footfall.errors import UserError
 from footfall.extrapolation import with_weights
 from footfall.origins import assign_origins, period_of
+from footfall.pipeline import consecutive
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,7 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     one Spark pass (the same rows as one run per date); a summary per date."""
     dates = sorted(dates)
     period, level = period_of(dates[0]), cfg["origins.level"]
-    if dates != [dates[0] + dt.timedelta(days=i) for i in range(len(dates))] or any(
-        period_of(d) != period for d in dates
-    ):
+    if not consecutive(dates) or any(period_of(d) != period for d in dates):
         raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
     origins = io.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
     stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
@@ -171,14 +170,9 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     summaries = []
     for d in dates:
         summary = {"date": str(d), "period": period, "origin_level": level}
-        summary.update(
-            {
-                k: counts[d].get(k, 0)
-                for k in sorted(
-                    f"{w}_{n}_rows" for w in ("audit", "candidate") for n in ("hourly", "daily")
-                )
-            }
-        )
+        for what in ("audit", "candidate"):
+            for name in ("hourly", "daily"):
+                summary[f"{what}_{name}_rows"] = counts[d].get(f"{what}_{name}_rows", 0)
         summary.update({f"{name}_version": v for name, v in versions.items()})
         log.info("presence %s: %s", d, summary)
         summaries.append(summary)
