@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -294,11 +294,12 @@ def _named_in(message: str, files: list[Path]) -> list[str]:
     return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
 
 
-def _checked(cfg: Config, files: list[Path]) -> tuple[dict, list[str]]:
-    """The day's files grouped by header (CSV) or schema (Parquet), and the unreadable ones."""
+def _grouped(spark: SparkSession, cfg: Config, files: list[Path]) -> tuple[dict, list[str], Any]:
+    """The day's files grouped by header (CSV) or schema (Parquet), the names of unreadable
+    ones, and the reader of the groups."""
     if cfg["ingest.input_format"] == "parquet":
-        return {}, []  # Parquet footers are read by Spark, in _raw_rows
-    return landing.group_by_header(files)
+        return (*landing.parquet_schemas(spark, files), landing.parquet_rows)
+    return (*landing.group_by_header(files), landing.csv_rows)
 
 
 def _raw_rows(
@@ -306,12 +307,7 @@ def _raw_rows(
 ) -> DataFrame:
     """The landing rows as raw text with their landing day; a failed ingest_log row first if a
     file is unreadable."""
-    if cfg["ingest.input_format"] == "parquet":
-        groups, bad = landing.parquet_schemas(spark, files)
-        read = landing.parquet_rows
-    else:
-        groups, bad = landing.group_by_header(files)
-        read = landing.csv_rows
+    groups, bad, read = _grouped(spark, cfg, files)
     if bad:
         _fail(spark, cfg, landing_date, files, bad)
     return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
@@ -334,7 +330,7 @@ def run_ingest_days(
     if not dates or not consecutive(dates):
         raise ValueError(f"landing days must be consecutive: {landing_dates}")
     files = {d: landing.landing_files(cfg, d) for d in dates}  # a missing folder stops all
-    one_by_one = len(dates) > 1 and any(_checked(cfg, f)[1] for f in files.values())
+    one_by_one = len(dates) > 1 and any(_grouped(spark, cfg, f)[1] for f in files.values())
     if one_by_one:
         log.warning("ingest: a landing day has unreadable files; ingesting day by day")
         return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
