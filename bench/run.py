@@ -33,6 +33,20 @@ STAGES = ("ingest", "origins", "presence", "release")
 # i.e. 36.84 events per requested subscriber and day (roamers included)
 EVENTS_PER_SUBSCRIBER_DAY = 36.838
 POLL_S = 0.2
+# from this scale on, landing data is TILE_BASE's landing data copied scale / TILE_BASE times with
+# distinct IMSIs (more subscribers over the same areas): footfall generate needs ~7 min per 10M
+# events on 2 cores, tiling ~2 min per 10M
+TILE_FROM, TILE_BASE = 100.0, 10.0
+# copy k of a landing line: the IMSI's first MSIN digit d becomes (d + k) mod 10 when the IMSI
+# is 15 digits, spaces around it kept (other lines, e.g. malformed faults, are copied as they are)
+TILE_AWK = (
+    "NR == 1 { print; next } "
+    '{ t = $1; gsub(/^ +| +$/, "", t) } '
+    "t ~ /^[0-9]+$/ && length(t) == 15 "
+    "{ i = index($1, t); "
+    "$1 = substr($1, 1, i + 4) ((substr(t, 6, 1) + k) % 10) substr($1, i + 6) } "
+    "{ print }"
+)
 NEW_STAGE = {"run_ms": 0, "shuffle_write": 0, "tasks": 0}
 
 
@@ -135,8 +149,62 @@ def scale_sets(w: Path) -> list[str]:
     ]
 
 
+def _tile_file(src: Path, dst: Path, k: int) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    cmd = f"gzip -dc '{src}' | mawk -F, -v OFS=, -v k={k} '{TILE_AWK}' | gzip -1 > '{dst}'"
+    subprocess.run(["bash", "-o", "pipefail", "-c", cmd], check=True)
+
+
+def tile(scale: float, days: int, seed: int, conf: str) -> dict:
+    """Landing data for a large scale: the base scale's landing days copied scale / base times
+    (copy k's IMSIs shifted, see TILE_AWK), its reference data as it is."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = generate(TILE_BASE, days, seed, conf)
+    copies = round(scale / TILE_BASE)
+    w, src = WORK / f"{scale:g}M", Path(base["work"]) / "input"
+    want = {"tiled_from": base["scale"], "copies": copies, "days": days, "seed": seed}
+    marker, summary = w / "generate.json", w / "input" / "ground_truth" / "summary.json"
+    reused = marker.is_file() and summary.is_file() and json.loads(marker.read_text()) == want
+    wall = None
+    if not reused:
+        shutil.rmtree(w / "input", ignore_errors=True)
+        marker.unlink(missing_ok=True)
+        log(f"{scale:g}M: tiling {copies} copies of {base['scale']}'s landing data")
+        t = time.monotonic()
+        shutil.copytree(src / "reference", w / "input" / "reference")
+        jobs = [
+            (f, w / "input" / f.relative_to(src).parent / f"tile{k:02d}-{f.name}", k)
+            for f in sorted((src / "landing").rglob("*.csv.gz"))
+            for k in range(copies)
+        ]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(lambda j: _tile_file(*j), jobs))
+        s = json.loads((src / "ground_truth" / "summary.json").read_text())
+        s.update(
+            events=s["events"] * copies,
+            lines=s["lines"] * copies,
+            subscribers=s["subscribers"] * copies,
+            tiled_from=base["scale"],
+            copies=copies,
+        )
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        summary.write_text(json.dumps(s, indent=1))
+        wall = round(time.monotonic() - t, 1)
+        marker.write_text(json.dumps(want))
+    return {
+        **_described(w, scale, json.loads(summary.read_text())),
+        "generate_wall_s": wall,
+        "reused": reused,
+        "tiled_from": base["scale"],
+        "subscribers_requested": None,
+    }
+
+
 def generate(scale: float, days: int, seed: int, conf: str) -> dict:
     """Landing data for `scale` million events (reused when generate.json matches)."""
+    if scale >= TILE_FROM:
+        return tile(scale, days, seed, conf)
     w = WORK / f"{scale:g}M"
     subscribers = max(1, round(scale * 1e6 / (EVENTS_PER_SUBSCRIBER_DAY * days)))
     want = {"subscribers": subscribers, "days": days, "seed": seed}
@@ -170,18 +238,24 @@ def generate(scale: float, days: int, seed: int, conf: str) -> dict:
         if rc != 0:
             raise SystemExit(f"bench: footfall generate failed ({rc}); see {w / 'generate.log'}")
         marker.write_text(json.dumps(want))
-    s = json.loads(summary.read_text())
+    return {
+        **_described(w, scale, json.loads(summary.read_text())),
+        "subscribers_requested": subscribers,
+        "generate_wall_s": wall,
+        "reused": reused,
+    }
+
+
+def _described(w: Path, scale: float, s: dict) -> dict:
+    """A scale's data: its summary, events, landing days, dates and periods."""
     start = dt.date.fromisoformat(s["start"])
     dates = [start + dt.timedelta(days=i) for i in range(s["days"])]
     landing = sorted(p.name.split("=", 1)[1] for p in (w / "input/landing/events").glob("date=*"))
     return {
         "scale": f"{scale:g}M",
         "work": str(w),
-        "subscribers_requested": subscribers,
         "summary": s,
         "events": s["events"],
-        "generate_wall_s": wall,
-        "reused": reused,
         "landing_days": landing,
         "dates": [d.isoformat() for d in dates],
         "periods": sorted({d.strftime("%Y-%m") for d in dates}),
