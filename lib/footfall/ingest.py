@@ -175,7 +175,9 @@ def anonymise(keys: DataFrame, max_lateness: int) -> Transform:
     def _anonymise(rows: DataFrame) -> DataFrame:
         reason = F.col(C.REASON)
         quarantined = reason.isNotNull() & (reason != MALFORMED)
-        valid_imsi = (reason.isNull() | (reason != MALFORMED)) & F.col(C.IMSI).rlike(IMSI_RE)
+        # classify tests the IMSI right after the field count: a row that is neither malformed
+        # nor bad_imsi has passed IMSI_RE (no second regex per row)
+        valid_imsi = reason.isNull() | ~reason.isin(MALFORMED, BAD_IMSI)
         # the event's period when it has one with a key (its landing window), else the landing
         # day's: a quarantined row with a valid IMSI always keeps a token
         # (the window's periods run from its first day's to the landing day's: compared as

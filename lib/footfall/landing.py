@@ -90,17 +90,20 @@ def gzip_failures(files: list[Path]) -> list[str]:
 
 
 def file_name(path: Column) -> Column:
-    """The last segment of a file URI."""
-    return F.element_at(F.split(path, "/"), -1)
+    """The last segment of a file URI (a search from the end: no split of the path per row)."""
+    return F.substring_index(path, "/", -1)
 
 
 def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) -> DataFrame:
     """Data lines of CSV files sharing one header: blank lines and header lines dropped."""
     header_text = ",".join(header)
     line = F.col(LINE)
-    # a header line holds every letter of the header (HEADER_NOISE removes none): data lines
-    # without HEADER_MARK skip the regex (a sparse letter: no event type or number has it)
-    maybe_header = F.instr(line, HEADER_MARK) > 0
+    # a header line starts with a letter of a column name once HEADER_NOISE is removed, and
+    # holds every letter of the header: a line starting with a digit (every IMSI) is data
+    # without a scan; the others skip the regex unless they hold HEADER_MARK (a sparse letter:
+    # no event type or number has it)
+    first = F.ascii(line)
+    maybe_header = ~first.between(ord("0"), ord("9")) & (F.instr(line, HEADER_MARK) > 0)
     is_header = maybe_header & (F.regexp_replace(line, HEADER_NOISE, "") == F.lit(header_text))
     return (
         spark.read.text([str(f) for f in files])
