@@ -37,6 +37,10 @@ POLL_S = 0.2
 # distinct IMSIs (more subscribers over the same areas): footfall generate needs ~7 min per 10M
 # events on 2 cores, tiling ~2 min per 10M
 TILE_FROM, TILE_BASE = 100.0, 10.0
+# shuffle partitions grow with the data (the profile's value per this many events, at least the
+# profile's value), as conf/cluster.yaml sizes them: a fixed 8 would give 100M events' dedup and
+# distinct counts ~1.5 GB tasks that spill, and the cost would stop growing linearly
+EVENTS_PER_PARTITION_UNIT = 10e6
 # copy k of a landing line: the IMSI's first MSIN digit d becomes (d + k) mod 10 when the IMSI
 # is 15 digits, spaces around it kept (other lines, e.g. malformed faults, are copied as they are)
 TILE_AWK = (
@@ -454,7 +458,9 @@ def run_stage(stage: str, items: list[str], conf: str, sets: list[str], out: Pat
 def run_scale(scale: float, repeats: int, days: int, seed: int, conf: str) -> dict:
     g = generate(scale, days, seed, conf)
     w = Path(g["work"])
-    sets = scale_sets(w)
+    per_unit = int(spark_settings(conf, scale_sets(w))["shuffle_partitions"].split()[0])
+    g["shuffle_partitions"] = per_unit * max(1, round(g["events"] / EVENTS_PER_PARTITION_UNIT))
+    sets = [*scale_sets(w), f"spark.sql.shuffle.partitions={g['shuffle_partitions']}"]
     # ingest and presence take their whole range in one command (footfall ingest/presence
     # --from --to, in run.batch_days passes); origins and release go period by period, date by date
     items = {
@@ -569,7 +575,8 @@ def markdown(res: dict) -> str:
         f"Machine: {mc['nproc']} cores ({mc['cpu_model']}), {mc['memory_gib']} GiB; "
         f"footfall {vs['footfall']} ({vs['git']}), PySpark {vs['pyspark']}, {vs['delta_jar']}.",
         f"Spark: master {sp['master']} (cores = {res['cores']}), driver memory "
-        f"{sp['driver_memory']}, shuffle partitions {sp['shuffle_partitions']}, AQE {sp['aqe']}, "
+        f"{sp['driver_memory']}, shuffle partitions {sp['shuffle_partitions']} per 10M events "
+        f"(at least {sp['shuffle_partitions']}; AQE coalesces them), AQE {sp['aqe']}, "
         f"ingest split {sp['ingest_max_partition_bytes']}, run.batch_days "
         f"{sp.get('batch_days', 1)}. Medians of the repeats; one fresh "
         "driver per stage (startup included in wall).",
@@ -601,7 +608,13 @@ def markdown(res: dict) -> str:
         lines.append(
             f"Check {s['scale']}: {'passed' if c.get('passed') else 'FAILED'}; ingest "
             f"{c.get('ingest_totals')}; presence 'all' on {c.get('presence_date')}: "
-            f"{c.get('presence')}."
+            f"{c.get('presence')}; shuffle partitions {s.get('shuffle_partitions', '?')}"
+            + (
+                f"; landing data = {s['tiled_from']} x {s['summary'].get('copies')}"
+                if s.get("tiled_from")
+                else ""
+            )
+            + "."
         )
     last = res["scales"][-1]["medians"]["end_to_end"]
     verdict = "meets" if last["core_hours_per_billion"] <= 0.5 else "misses"
