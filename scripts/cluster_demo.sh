@@ -154,7 +154,7 @@ set +e
   FOOTFALL_TOKEN_KEY=$(cat "$KEY_FILE") FOOTFALL_EXPECTATIONS_DIR=$DIST/expectations \
     exec env -u FOOTFALL_JARS_DIR "$SPARK_SUBMIT" \
     --master "$MASTER_URL" --deploy-mode client \
-    --driver-memory "$DRIVER_MEMORY" \
+    --driver-memory "$DRIVER_MEMORY" --driver-java-options -XX:-DontCompileHugeMethods \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --jars "$JARS" \
     --py-files "$DIST/footfall.zip" \
