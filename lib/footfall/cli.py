@@ -128,9 +128,12 @@ def _key(cfg: Config) -> bytes:
 
 
 def _spark(cfg: Config):
+    from footfall import progress
     from footfall.session import build_spark
 
-    return build_spark(cfg.spark)
+    spark = build_spark(cfg.spark)
+    progress.start(spark, cfg["run.progress_seconds"])
+    return spark
 
 
 def _range(a: str, b: str) -> tuple[dt.date, dt.date]:

@@ -71,6 +71,10 @@ SPEC: dict[str, tuple[Any, str]] = {
         "footfall run ingests (and computes presence for) up to this many consecutive days in "
         "one Spark pass: many amortise per-job costs on small data; 1 for national-scale days",
     ),
+    "run.progress_seconds": (
+        int,
+        "log the running Spark stages (tasks done of all) this often during long work; 0: off",
+    ),
 }
 # `spark.*` keys are free-form and passed to the SparkSession as they are (e.g. spark.master).
 SPARK_PREFIX = "spark."
@@ -255,7 +259,12 @@ def validate(cfg: Config) -> None:
         raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
     if v["ingest.input_format"] not in ("csv", "parquet"):
         raise UserError("ingest.input_format must be csv or parquet")
-    for key in ("ingest.max_lateness_days", "origins.min_nights", "quality.volume_history"):
+    for key in (
+        "ingest.max_lateness_days",
+        "origins.min_nights",
+        "quality.volume_history",
+        "run.progress_seconds",
+    ):
         if v[key] < 0:
             raise UserError(f"{key} must be >= 0")
     for key in (
