@@ -2,12 +2,13 @@
 
 Every `run.progress_seconds` it logs one line per running stage (tasks done of all, tasks
 running, how long it has been seen running), so a pass over a large day shows it is moving.
-Stage names are Spark call sites (e.g. `collect at .../ingest.py:386`): no data is logged.
+Stage names are Spark call sites (e.g. `collect at ingest.py:388`): no data is logged.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -28,10 +29,15 @@ def stage_lines(tracker: Any, first_seen: dict[int, float], now: float) -> list[
         since = first_seen.setdefault(sid, now)
         failed = f", {info.numFailedTasks} failed" if info.numFailedTasks else ""
         lines.append(
-            f"stage {sid} ({info.name}): {info.numCompletedTasks}/{info.numTasks} tasks done, "
-            f"{info.numActiveTasks} running{failed}, {now - since:.0f} s"
+            f"stage {sid} ({_short(info.name)}): {info.numCompletedTasks}/{info.numTasks} "
+            f"tasks done, {info.numActiveTasks} running{failed}, {now - since:.0f} s"
         )
     return lines
+
+
+def _short(name: str) -> str:
+    """A stage name with its call site's folders dropped: `collect at ingest.py:388`."""
+    return re.sub(r"\S*/", "", name)
 
 
 def _report(tracker: Any, every_s: float) -> None:
