@@ -30,7 +30,7 @@ class Tracker:
 
 def test_one_line_per_running_stage_timed_from_when_it_was_first_seen():
     # the call site's folders are dropped from the stage name
-    first_seen = {7: 1000.0}  # stage 7 was seen running at t=1000 s
+    first_seen = {7: 1000.0, 2: 900.0}  # stage 7 was seen running at t=1000 s; 2 has ended
     tracker = Tracker(
         {
             7: stage("collect at /opt/footfall/lib/footfall/ingest.py:388", 340, 2, 120, failed=1),
@@ -42,4 +42,4 @@ def test_one_line_per_running_stage_timed_from_when_it_was_first_seen():
         "stage 3 (save at NativeMethodAccessorImpl.java:0): 0/8 tasks done, 0 running, 0 s",
         "stage 7 (collect at ingest.py:388): 120/340 tasks done, 2 running, 1 failed, 90 s",
     ]
-    assert first_seen == {7: 1000.0, 3: 1090.4}  # stage 3 is timed from now on
+    assert first_seen == {7: 1000.0, 3: 1090.4}  # 3 is timed from now on, 2 is forgotten

@@ -20,9 +20,12 @@ _started: dict[str, threading.Thread] = {}
 
 def stage_lines(tracker: Any, first_seen: dict[int, float], now: float) -> list[str]:
     """One line per active stage of a Spark status tracker, lowest stage id first; first_seen
-    (stage id -> time first seen running) is updated, and the time shown counts from it."""
-    lines = []
-    for sid in sorted(tracker.getActiveStageIds()):
+    (stage id -> time first seen running) is kept to the active stages, and the time shown
+    counts from it."""
+    lines, active = [], sorted(tracker.getActiveStageIds())
+    for gone in set(first_seen) - set(active):  # finished stages: forget them
+        del first_seen[gone]
+    for sid in active:
         info = tracker.getStageInfo(sid)
         if info is None:  # finished between the two calls
             continue
