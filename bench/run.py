@@ -1,11 +1,12 @@
 """`make bench`: time each pipeline stage at several scales of synthetic events (bench/README.md).
 
 For each scale (millions of events): generate landing data once into bench/work/<scale>M/input
-(reused while its generate.json matches; from 100M on, tiled from the 10M data), then REPEATS times on a fresh lake run ingest (every
-landing day), origins (every period), presence and release (every date), each stage in one fresh
-driver process (bench/stage.py) under /usr/bin/time -v with the Spark event log on. Then check the
-meaning of the last run (bench/stage.py check) and fail loudly when it does not hold. Medians of
-the repeats go to bench/results/bench-<timestamp>.json and bench/results/latest.md.
+(reused while its generate.json matches; from 100M on, tiled from the 10M data), then REPEATS
+times on a fresh lake run ingest (every landing day), origins (every period), presence and release
+(every date), each stage in one fresh driver process (bench/stage.py) under /usr/bin/time -v with
+the Spark event log on. Then check the meaning of the last run (bench/stage.py check) and fail
+loudly when it does not hold. Medians of the repeats go to bench/results/bench-<timestamp>.json
+and bench/results/latest.md.
 """
 
 from __future__ import annotations
