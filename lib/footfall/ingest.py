@@ -305,11 +305,11 @@ def _grouped(spark: SparkSession, cfg: Config, files: list[Path]) -> tuple[dict,
 
 
 def _raw_rows(
-    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path]
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], grouped: tuple
 ) -> DataFrame:
-    """The landing rows as raw text with their landing day; a failed ingest_log row first if a
-    file is unreadable."""
-    groups, bad, read = _grouped(spark, cfg, files)
+    """The landing rows as raw text with their landing day, from the day's `_grouped` files; a
+    failed ingest_log row first if a file is unreadable."""
+    groups, bad, read = grouped
     if bad:
         _fail(spark, cfg, landing_date, files, bad)
     return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
@@ -332,7 +332,9 @@ def run_ingest_days(
     if not dates or not consecutive(dates):
         raise ValueError(f"landing days must be consecutive: {landing_dates}")
     files = {d: landing.landing_files(cfg, d) for d in dates}  # a missing folder stops all
-    one_by_one = len(dates) > 1 and any(_grouped(spark, cfg, f)[1] for f in files.values())
+    # headers (CSV) or footers (Parquet) read once per file, for this check and the read
+    grouped = {d: _grouped(spark, cfg, f) for d, f in files.items()}
+    one_by_one = len(dates) > 1 and any(g[1] for g in grouped.values())
     if one_by_one:
         log.warning("ingest: a landing day has unreadable files; ingesting day by day")
         return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
@@ -356,7 +358,7 @@ def run_ingest_days(
         versions = cell_versions(cells)
         raw = None
         for d in dates:
-            day = _raw_rows(spark, cfg, d, files[d])
+            day = _raw_rows(spark, cfg, d, files[d], grouped[d])
             raw = day if raw is None else raw.unionByName(day)
         keys = period_keys_frame(spark, master_key, periods)
         classified = (
