@@ -33,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(FOOTFALL_JARS_DIR)/.resolved: $(VENV)/.installed
-	$(PY) -m footfall.jars --dir $(FOOTFALL_JARS_DIR)
+	$(PY) -m footfall.runtime.jars --dir $(FOOTFALL_JARS_DIR)
 	touch $@
 
 setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved

@@ -113,7 +113,7 @@ def versions() -> dict:
 
 
 def spark_settings(conf: str, sets: list[str]) -> dict:
-    from footfall.config import load_config
+    from footfall.core.config import load_config
 
     cfg = load_config(conf, sets)
     s = cfg.spark

@@ -25,8 +25,8 @@ OK_CODES = {0, 3}
 
 
 def _session(conf: str, sets: list[str]):
-    from footfall.config import load_config
-    from footfall.session import build_spark
+    from footfall.core.config import load_config
+    from footfall.runtime.session import build_spark
 
     cfg = load_config(conf, sets)
     return cfg, build_spark(cfg.spark)
@@ -68,8 +68,8 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
     """Conservation per landing day (ingest_log and events) and exact presence 'all' counts."""
     import datetime as dt
 
-    from footfall import columns as C
-    from footfall import io, tables
+    from footfall.core import columns as C
+    from footfall.core import lake, tables
     from pyspark.sql import functions as F
 
     cfg, spark = _session(conf, sets)
@@ -77,12 +77,12 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
     day = dt.date.fromisoformat(date)
 
     # 1. ingest_log: rows_read = valid + quarantined + duplicate, per landing day (METHOD 3)
-    rows = io.read_table(spark, cfg, tables.INGEST_LOG).collect()
+    rows = lake.read_table(spark, cfg, tables.INGEST_LOG).collect()
     logs = {str(r[C.LANDING_DATE]): r for r in rows}
     missing = sorted(set(landing_days) - set(logs))
     if missing:
         problems.append(f"ingest_log has no row for landing days {missing}")
-    events = io.read_table(spark, cfg, tables.EVENTS)
+    events = lake.read_table(spark, cfg, tables.EVENTS)
     per_landing = {
         str(r[C.LANDING_DATE]): r["n"]
         for r in events.groupBy(C.LANDING_DATE).agg(F.count("*").alias("n")).collect()
@@ -105,7 +105,7 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
             totals[k] += r[k]
 
     # 2. presence 'all' = distinct tokens per (date, area) and (date, hour, area), counted here
-    #    straight from the events table, independently of footfall.presence (METHOD 5)
+    #    straight from the events table, independently of footfall.stages.presence (METHOD 5)
     on_day = events.where(F.col(C.EVENT_DATE) == F.lit(day))
     checks = {}
     for name, audit_t, keys, exact_keys in (
@@ -119,7 +119,7 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
     ):
         exact = on_day.groupBy(*exact_keys).agg(F.count_distinct(C.TOKEN).alias("exact"))
         audit = (
-            io.read_table(spark, cfg, audit_t)
+            lake.read_table(spark, cfg, audit_t)
             .where((F.col(C.DATE) == F.lit(day)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
             .select(*keys, F.col(C.SUBSCRIBERS).alias("audit"))
         )
@@ -133,7 +133,9 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
             sample = [r.asDict() for r in diff.limit(5).collect()]
             problems.append(f"presence {name} {date}: {n_diff} groups differ, e.g. {sample}")
     released = (
-        io.read_table(spark, cfg, tables.RELEASED_DAILY).where(F.col(C.DATE) == F.lit(day)).count()
+        lake.read_table(spark, cfg, tables.RELEASED_DAILY)
+        .where(F.col(C.DATE) == F.lit(day))
+        .count()
     )
     result = {
         "landing_days": len(logs),

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/compare_lakes.py LAKE_A LAKE_B [--tables t1,t2] [--all]
 
 By default the released tables (`origin_presence_hourly`, `origin_presence_daily`) are compared,
-ignoring `release_id`; `--all` adds every table of footfall.tables whose content does not depend on
+ignoring `release_id`; `--all` adds every table of footfall.core.tables whose content does not depend on
 when or where it ran (run-specific columns such as `ingested_at`, `created_at`, `release_id`,
 `config_hash` are left out). Doubles are compared with a relative tolerance: a sum of weights over
 differently partitioned data may differ in its last bits. Reads with a local[1] Spark session.
@@ -34,7 +34,7 @@ SHOW = 10
 
 
 def _spark():
-    from footfall.session import build_spark
+    from footfall.runtime.session import build_spark
 
     return build_spark(
         {
@@ -51,7 +51,7 @@ def _spark():
 def compare_table(spark, name: str, path_a: str, path_b: str) -> list[str]:
     """Differences between one table in two lakes, as lines; empty when equal."""
     from delta.tables import DeltaTable
-    from footfall import tables
+    from footfall.core import tables
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tables:
         names = [t.strip() for t in args.tables.split(",") if t.strip()]
     elif args.all:
-        from footfall import tables
+        from footfall.core import tables
 
         names = [n for n in tables.ALL if n != "releases"] + ["releases"]
     else:

@@ -57,7 +57,7 @@ cp "$ROOT"/conf/*.yaml "$DIST/conf/"
 cp "$ROOT"/expectations/*.yaml "$DIST/expectations/" 2>/dev/null || true
 cp "${jars[@]}" "$DIST/jars/"
 
-DELTA_COORDS=$("$PY" -c 'from footfall.jars import delta_coordinates; print(delta_coordinates())')
+DELTA_COORDS=$("$PY" -c 'from footfall.runtime.jars import delta_coordinates; print(delta_coordinates())')
 JARS_CSV=$(cd "$DIST/jars" && ls *.jar | sed 's|^|dist/jars/|' | paste -sd, -)
 WHEEL=$(cd "$DIST" && ls footfall-*.whl 2>/dev/null | head -1 || true)
 

@@ -31,7 +31,7 @@ TEST_SPARK = {
 
 @pytest.fixture(scope="session")
 def spark():
-    from footfall.session import build_spark
+    from footfall.runtime.session import build_spark
 
     session = build_spark(TEST_SPARK)
     yield session
@@ -41,7 +41,7 @@ def spark():
 def config_under(folder: Path, **overrides):
     """A validated Config with every path under folder and the test key from the environment;
     overrides as dotted keys written with '__' (release__k_min=3)."""
-    from footfall.config import load_config
+    from footfall.core.config import load_config
 
     os.environ["FOOTFALL_TEST_KEY"] = TEST_KEY_HEX
     sets = [f"paths.{k}={folder / k}" for k in ("landing", "reference", "lake", "reports")]

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import config_under  # noqa: F401 - re-exported for the tests
-from footfall import io, tables
+from footfall.core import lake, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,7 @@ def event(token: str, day: str, hour: int, area: str, mcc: str = "234", minute: 
 
 def write_events(spark, cfg, rows) -> None:
     """Append rows (from event()) to the events Delta table."""
-    io.append(spark.createDataFrame(rows, tables.EVENTS.schema), cfg, tables.EVENTS)
+    lake.append(spark.createDataFrame(rows, tables.EVENTS.schema), cfg, tables.EVENTS)
 
 
 def origins_rows(period: str, homes: dict[str, str | None]) -> list[tuple]:
@@ -67,10 +67,10 @@ def origins_rows(period: str, homes: dict[str, str | None]) -> list[tuple]:
 
 def areas_frame(spark):
     """AREAS as a DataFrame with the reference schema."""
-    return spark.createDataFrame(AREAS, io.AREAS_SCHEMA)
+    return spark.createDataFrame(AREAS, lake.AREAS_SCHEMA)
 
 
 def write_origins(spark, cfg, period: str, homes: dict[str, str | None]) -> None:
     """Replace a period's origins rows (see origins_rows)."""
     df = spark.createDataFrame(origins_rows(period, homes), tables.ORIGINS.schema)
-    io.replace_where(df, cfg, tables.ORIGINS, f"period = '{period}'")
+    lake.replace_where(df, cfg, tables.ORIGINS, f"period = '{period}'")

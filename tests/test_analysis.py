@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from footfall import columns as C
-from footfall import impact as I
-from footfall.analysis_report import write_impact_report
-from footfall.errors import UserError
+from footfall.analysis import impact as I
+from footfall.analysis.reports import write_impact_report
+from footfall.core import columns as C
+from footfall.core.errors import UserError
 
 D0 = dt.date(2026, 3, 23)  # intervention day (a Monday)
 
@@ -188,19 +188,21 @@ Z,Zed,D2,R2,900
 
 def _write_released(spark, cfg, daily: list[tuple], hourly: list[tuple]) -> None:
     """Write the released tables and areas.csv under cfg's paths (release_id r1, district)."""
-    from footfall import io, tables
+    from footfall.core import lake, tables
 
     ref = cfg.path("reference")
     ref.mkdir(parents=True, exist_ok=True)
     (ref / "areas.csv").write_text(AREAS_CSV)
     d = [(dd, a, "district", o, v, "r1") for dd, a, o, v in daily]
-    io.append(spark.createDataFrame(d, tables.RELEASED_DAILY.schema), cfg, tables.RELEASED_DAILY)
+    lake.append(spark.createDataFrame(d, tables.RELEASED_DAILY.schema), cfg, tables.RELEASED_DAILY)
     h = [(dd, hh, a, "district", C.ORIGIN_ALL, v, "r1") for dd, hh, a, v in hourly]
-    io.append(spark.createDataFrame(h, tables.RELEASED_HOURLY.schema), cfg, tables.RELEASED_HOURLY)
+    lake.append(
+        spark.createDataFrame(h, tables.RELEASED_HOURLY.schema), cfg, tables.RELEASED_HOURLY
+    )
 
 
 def test_compare_writes_csvs_with_means_over_released_days_and_suppressed_cells(spark, cfg):
-    from footfall.analysis import run_compare
+    from footfall.analysis.jobs import run_compare
 
     mon, tue, mon2 = dt.date(2026, 3, 16), dt.date(2026, 3, 17), dt.date(2026, 3, 23)
     daily = [
@@ -251,7 +253,7 @@ def test_compare_writes_csvs_with_means_over_released_days_and_suppressed_cells(
 
 
 def test_impact_auto_controls_come_from_the_treated_region_with_complete_data(spark, cfg):
-    from footfall.analysis import run_impact
+    from footfall.analysis.jobs import run_impact
 
     series = {
         "T": [100, 100, 100, 120, None, 120],  # suppressed on the 2nd post day
@@ -276,7 +278,7 @@ def test_impact_auto_controls_come_from_the_treated_region_with_complete_data(sp
 
 
 def test_compare_unknown_area_is_a_user_error_naming_it(spark, cfg):
-    from footfall.analysis import run_compare
+    from footfall.analysis.jobs import run_compare
 
     cfg.path("reference").mkdir(parents=True, exist_ok=True)
     (cfg.path("reference") / "areas.csv").write_text(AREAS_CSV)

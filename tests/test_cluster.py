@@ -161,9 +161,9 @@ def dist(tmp_path) -> Path:
 def test_packaged_ingest_runs_on_the_cluster_and_matches_local_mode(
     spark, make_cfg, tmp_path, standalone, dist
 ):
-    from footfall import tables
-    from footfall.generate import run_generate
-    from footfall.ingest import run_ingest
+    from footfall.core import tables
+    from footfall.stages.ingest import run_ingest
+    from footfall.synthetic.generate import run_generate
 
     # tiny landing data (the operator's side), written by the local session
     cfg_local = make_cfg(**{"paths__lake": tmp_path / "lake-local"})

@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 from conftest import ROOT
-from footfall import cli, session
-from footfall.config import load_config
-from footfall.errors import UserError
+from footfall import cli
+from footfall.core.config import load_config
+from footfall.core.errors import UserError
+from footfall.runtime import session
 
 LOCAL = ROOT / "conf" / "local.yaml"
 

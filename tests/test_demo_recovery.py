@@ -14,9 +14,9 @@ import json
 
 import pytest
 from conftest import TEST_KEY, config_under
-from footfall.analysis import run_impact
-from footfall.generate import run_generate
+from footfall.analysis.jobs import run_impact
 from footfall.pipeline import run_range
+from footfall.synthetic.generate import run_generate
 
 
 @pytest.fixture(scope="module")

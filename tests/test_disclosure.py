@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
-from footfall import columns as C
-from footfall import tables
-from footfall.disclosure import HOURLY_GROUP, control, round_half_up
+from footfall.core import columns as C
+from footfall.core import tables
+from footfall.privacy.disclosure import HOURLY_GROUP, control, round_half_up
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,7 +95,7 @@ def test_visitors_round_half_up_to_the_rounding_base(spark, value, rounding, exp
 
 
 def test_candidate_rows_conform_to_the_candidate_table(spark):
-    from footfall.io import conform
+    from footfall.core.lake import conform
 
     out = conform(
         control(_audit(spark, {9: {"D1": 20}}), HOURLY_GROUP, K, 10), tables.CANDIDATE_HOURLY

@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from footfall import columns as C
+from footfall.core import columns as C
 
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.date(2026, 3, 28)
@@ -28,8 +28,8 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
 
 def _generate(spark, out: Path, uplift: float) -> dict:
-    from footfall.config import load_config
-    from footfall.generate import run_generate
+    from footfall.core.config import load_config
+    from footfall.synthetic.generate import run_generate
 
     sets = [
         f"paths.landing={out / 'landing'}",
@@ -254,7 +254,7 @@ def test_intervention_adds_the_configured_uplift_and_leaves_other_areas_daily_pr
 
 
 def test_partition_keys_send_each_target_to_its_own_partition(spark):
-    from footfall.generate import partition_keys
+    from footfall.synthetic.generate import partition_keys
     from pyspark.sql import functions as F
 
     keys = partition_keys(spark, 7)

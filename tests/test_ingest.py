@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 from conftest import ROOT, TEST_KEY
-from footfall import io, tables
-from footfall.config import load_config
-from footfall.errors import LandingFileError, UserError
-from footfall.ingest import run_ingest, run_ingest_days
-from footfall.tokens import python_token
+from footfall.core import lake, tables
+from footfall.core.config import load_config
+from footfall.core.errors import LandingFileError, UserError
+from footfall.privacy.tokens import python_token
+from footfall.stages.ingest import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -142,11 +142,11 @@ def write_landing(cfg, day, lines, name="a.csv.gz", header=HEADER, newline="\n")
 
 
 def read(spark, cfg, table):
-    return io.read_table(spark, cfg, table)
+    return lake.read_table(spark, cfg, table)
 
 
 @pytest.fixture(scope="module")
-def lake(spark, tmp_path_factory):
+def ingested(spark, tmp_path_factory):
     cfg = config(tmp_path_factory.mktemp("ingest"))
     write_reference(cfg)
     write_landing(cfg, S, LINES_S_A, "a.csv.gz")
@@ -183,8 +183,8 @@ def expected_events(spark, rows):
     )
 
 
-def test_valid_events_have_local_date_hour_cell_version_and_token(spark, lake):
-    cfg, _ = lake
+def test_valid_events_have_local_date_hour_cell_version_and_token(spark, ingested):
+    cfg, _ = ingested
     a, b, c, r = (tok("2026-03", i) for i in (IMSI_A, IMSI_B, IMSI_C, ROAMER))
     m, s = "2026-03", str(S)
     expected = [
@@ -208,8 +208,8 @@ def test_valid_events_have_local_date_hour_cell_version_and_token(spark, lake):
     )
 
 
-def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, lake):
-    cfg, _ = lake
+def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, ingested):
+    cfg, _ = ingested
     a, m, f = tok("2026-10", IMSI_A), "2026-10", str(FB)
     expected = [
         (a, "2026-10-25 00:30:00.000", f, 1, C7, "A1", "R1", "234", "data", m, f),
@@ -225,8 +225,8 @@ def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark,
     assert tok("2026-10", IMSI_A) != tok("2026-03", IMSI_A)
 
 
-def test_quarantine_reason_is_the_first_that_applies_with_shapes_not_values(spark, lake):
-    cfg, _ = lake
+def test_quarantine_reason_is_the_first_that_applies_with_shapes_not_values(spark, ingested):
+    cfg, _ = ingested
     cols = ["reason", "subscriber_token", "imsi_shape", "msisdn_shape", "imei_shape", "event_time",
             "cell_id", "event_type", "fields", "source_file"]  # fmt: skip
     got = read(spark, cfg, tables.QUARANTINE).where(F.col("landing_date") == S).select(*cols)
@@ -260,8 +260,8 @@ def test_quarantine_reason_is_the_first_that_applies_with_shapes_not_values(spar
     )
 
 
-def test_ingest_log_conserves_rows_and_counts_each_reason(spark, lake):
-    cfg, summaries = lake
+def test_ingest_log_conserves_rows_and_counts_each_reason(spark, ingested):
+    cfg, summaries = ingested
     cols = ["landing_date", "status", "rows_read", "rows_valid", "rows_quarantined",
             "rows_duplicate", "q_malformed", "q_bad_imsi", "q_bad_time", "q_out_of_window",
             "q_bad_event_type", "q_unknown_cell", "files", "failed_files"]  # fmt: skip
@@ -276,8 +276,8 @@ def test_ingest_log_conserves_rows_and_counts_each_reason(spark, lake):
     assert summaries[FB]["q_bad_imsi"] == 1
 
 
-def test_no_raw_identifier_in_any_lake_file_or_table(spark, lake):
-    cfg, _ = lake
+def test_no_raw_identifier_in_any_lake_file_or_table(spark, ingested):
+    cfg, _ = ingested
     files = [p for p in cfg.path("lake").rglob("*") if p.is_file()]
     assert any(p.suffix == ".json" for p in files) and any(p.suffix == ".parquet" for p in files)
     for path in files:  # parquet data, _delta_log json and checkpoints, crc files
@@ -299,8 +299,8 @@ def _snapshot(spark, cfg) -> dict[str, list[tuple]]:
     return out
 
 
-def test_rerun_of_a_landing_day_leaves_identical_tables(spark, lake):
-    cfg, _ = lake
+def test_rerun_of_a_landing_day_leaves_identical_tables(spark, ingested):
+    cfg, _ = ingested
     first = _snapshot(spark, cfg)
     run_ingest(spark, cfg, S, TEST_KEY)
     second = _snapshot(spark, cfg)
@@ -392,7 +392,7 @@ def test_truncated_gzip_fails_naming_the_file_and_logs_a_failed_day(spark, tmp_p
     assert [(r.status, r.failed_files, r.files) for r in got] == [
         ("failed", ["broken.csv.gz"], ["broken.csv.gz", "good.csv.gz"])
     ]
-    assert not io.table_exists(spark, cfg.table("events"))
+    assert not lake.table_exists(spark, cfg.table("events"))
 
 
 def test_unreadable_or_headerless_files_fail_before_reading_rows(spark, tmp_path):

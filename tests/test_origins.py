@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
-from footfall import columns as C
-from footfall import io, tables
-from footfall.origins import (
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.stages.origins import (
     NIGHT_DATE,
     assign_origins,
     night_events,
@@ -117,7 +117,7 @@ def origins_2026_03(spark, tmp_path_factory):
 
 def test_origins_home_detection_rules(spark, origins_2026_03):
     cfg, summary = origins_2026_03
-    got = io.read_table(spark, cfg, tables.ORIGINS)
+    got = lake.read_table(spark, cfg, tables.ORIGINS)
     expected = spark.createDataFrame(
         [
             ("home", "2026-03", "A2", "D1", "R1", 4, 3),
@@ -137,7 +137,7 @@ def test_origins_home_detection_rules(spark, origins_2026_03):
 def test_origins_rerun_replaces_the_period(spark, origins_2026_03):
     cfg, _ = origins_2026_03
     run_origins(spark, cfg, "2026-03")
-    got = io.read_table(spark, cfg, tables.ORIGINS)
+    got = lake.read_table(spark, cfg, tables.ORIGINS)
     assert got.count() == 6
     assert got.select(C.TOKEN).distinct().count() == 6
 

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
-from footfall import columns as C
-from footfall import io, tables
-from footfall.errors import UserError
-from footfall.extrapolation import with_weights
-from footfall.origins import assign_origins
-from footfall.presence import (
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.errors import UserError
+from footfall.stages.extrapolation import with_weights
+from footfall.stages.origins import assign_origins
+from footfall.stages.presence import (
     hourly_presence,
     present_hours,
     read_date_events,
@@ -39,7 +39,7 @@ HOMES = {"h1": "A1", "h2": "A1", "h3": "A1", "h4": "A2", "h5": "A3", "u1": None}
 
 def _rows(table, date):
     return lambda spark, cfg: (
-        io.read_table(spark, cfg, table).where(F.col(C.DATE) == F.lit(date)).drop(C.ORIGIN_LEVEL)
+        lake.read_table(spark, cfg, table).where(F.col(C.DATE) == F.lit(date)).drop(C.ORIGIN_LEVEL)
     )
 
 
@@ -115,7 +115,7 @@ def test_audit_hourly_counts_distinct_subscribers_per_origin_and_all(spark, pres
         got.schema,
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
-    levels = io.read_table(spark, cfg, tables.AUDIT_HOURLY).select(C.ORIGIN_LEVEL).distinct()
+    levels = lake.read_table(spark, cfg, tables.AUDIT_HOURLY).select(C.ORIGIN_LEVEL).distinct()
     assert [r[0] for r in levels.collect()] == ["district"]
 
 
@@ -190,7 +190,7 @@ def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spar
         else:
             summaries = [run_presence(spark, cfg, d) for d in days]
         got[how] = {
-            t.name: sorted(tuple(r) for r in io.read_table(spark, cfg, t).collect())
+            t.name: sorted(tuple(r) for r in lake.read_table(spark, cfg, t).collect())
             for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY)
         }
         got[how]["rows"] = [s["audit_daily_rows"] for s in summaries]

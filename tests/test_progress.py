@@ -1,8 +1,8 @@
-"""The progress lines of running Spark stages (footfall.progress), from a stand-in tracker."""
+"""The progress lines of running Spark stages (runtime.progress), from a stand-in tracker."""
 
 from types import SimpleNamespace
 
-from footfall.progress import stage_lines
+from footfall.runtime.progress import stage_lines
 
 
 def stage(name, tasks, active, done, failed=0):

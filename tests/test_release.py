@@ -6,10 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from footfall import columns as C
-from footfall import io, quality, tables
-from footfall.errors import GateBlocked, UserError
-from footfall.release import run_release
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.errors import GateBlocked, UserError
+from footfall.gate import quality
+from footfall.gate.release import run_release
 from pyspark.sql import functions as F
 
 D = dt.date(2026, 3, 29)  # spring-forward day in Europe/London: 23 local hours, no hour 1
@@ -81,13 +82,13 @@ def write_lake(spark, cfg, hourly=None, extra_hourly=(), extra_audit_hourly=(), 
         (AUDIT_DAILY, tables.AUDIT_DAILY),
     ]
     for rows, table in frames:
-        io.append(spark.createDataFrame(rows, table.schema), cfg, table)
+        lake.append(spark.createDataFrame(rows, table.schema), cfg, table)
     log = [ingest or ingest_row()]
-    io.append(spark.createDataFrame(log, tables.INGEST_LOG.schema), cfg, tables.INGEST_LOG)
+    lake.append(spark.createDataFrame(log, tables.INGEST_LOG.schema), cfg, tables.INGEST_LOG)
 
 
 def releases(spark, cfg):
-    return io.read_table(spark, cfg, tables.RELEASES).collect()
+    return lake.read_table(spark, cfg, tables.RELEASES).collect()
 
 
 def assert_blocked(spark, cfg, check: str, table: str) -> GateBlocked:
@@ -131,8 +132,8 @@ def test_clean_candidate_is_published_once_even_when_released_twice(spark, gate_
     assert first["passed"] is True and first["checks_failed"] == 0
     second = run_release(spark, gate_cfg, D)
 
-    hourly = io.read_table(spark, gate_cfg, tables.RELEASED_HOURLY)
-    daily = io.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
+    hourly = lake.read_table(spark, gate_cfg, tables.RELEASED_HOURLY)
+    daily = lake.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
     assert hourly.count() == 2 * 23  # 23 hour bins on the spring-forward day, not duplicated
     assert daily.count() == len(DAILY)
     assert {r[0] for r in hourly.select(C.RELEASE_ID).distinct().collect()} == {
@@ -162,22 +163,22 @@ def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
         extra_audit_hourly=[(D, 5, "A1", LEVEL, "D1", 2, 10.0)],
     )
     assert_blocked(spark, gate_cfg, "k_min", tables.RELEASED_HOURLY.name)
-    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
-    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
+    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
+    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
 
 
 def test_missing_hour_bin_blocks_the_release(spark, gate_cfg):
     write_lake(spark, gate_cfg, hourly=hourly_rows(hours=[h for h in HOURS if h != 7]))
     blocked = assert_blocked(spark, gate_cfg, "hour_bins", tables.RELEASED_HOURLY.name)
     assert "missing hour(s) 7" in str(blocked)
-    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
+    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
 
 
 def test_broken_ingest_conservation_blocks_the_release(spark, gate_cfg):
     write_lake(spark, gate_cfg, ingest=ingest_row(read=1003))
     blocked = assert_blocked(spark, gate_cfg, "conservation", tables.INGEST_LOG.name)
     assert "observed 3" in str(blocked)  # off by 3 rows
-    assert not io.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
+    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
 
 
 def test_volume_drop_against_previous_releases_blocks_the_release(spark, gate_cfg):
@@ -187,10 +188,10 @@ def test_volume_drop_against_previous_releases_blocks_the_release(spark, gate_cf
         for a in ("A1", "A2")
     ]
     released = spark.createDataFrame(previous, tables.RELEASED_DAILY.schema)
-    io.append(released, gate_cfg, tables.RELEASED_DAILY)
+    lake.append(released, gate_cfg, tables.RELEASED_DAILY)
     write_lake(spark, gate_cfg)
     blocked = assert_blocked(spark, gate_cfg, "volume", tables.RELEASED_DAILY.name)
     assert "observed 0.8" in str(blocked)  # 1000 against a median of 5000
-    after = io.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
+    after = lake.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
     assert after.count() == len(previous)
     assert after.where(F.col(C.DATE) == F.lit(D)).count() == 0

@@ -9,8 +9,8 @@ import stat
 
 import pytest
 from conftest import TEST_KEY
-from footfall.errors import UserError
-from footfall.tokens import (
+from footfall.core.errors import UserError
+from footfall.privacy.tokens import (
     hmac_sha256_hex,
     load_master_key,
     padded_keys,

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from footfall import __version__
-from footfall.config import Config, load_config, parse_date, parse_period
-from footfall.errors import FootfallError, UserError, scrub
+from footfall.core.config import Config, load_config, parse_date, parse_period
+from footfall.core.errors import FootfallError, UserError, scrub
 
 log = logging.getLogger("footfall")
 
@@ -118,7 +118,7 @@ def _setup_logging() -> None:
 
 
 def _key(cfg: Config) -> bytes:
-    from footfall.tokens import load_master_key
+    from footfall.privacy.tokens import load_master_key
 
     return load_master_key(
         cfg["tokenisation.key_file"],
@@ -128,8 +128,8 @@ def _key(cfg: Config) -> bytes:
 
 
 def _spark(cfg: Config):
-    from footfall import progress
-    from footfall.session import build_spark
+    from footfall.runtime import progress
+    from footfall.runtime.session import build_spark
 
     spark = build_spark(cfg.spark)
     progress.start(spark, cfg["run.progress_seconds"])
@@ -144,7 +144,7 @@ def _range(a: str, b: str) -> tuple[dt.date, dt.date]:
 
 
 def cmd_generate(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.generate import run_generate
+    from footfall.synthetic.generate import run_generate
 
     out = Path(args.out) if args.out else cfg.path("landing").parent
     start = parse_date(args.start, "--start") if args.start else cfg["generate.start"]
@@ -187,8 +187,8 @@ def _totals(summaries: list[dict]) -> dict:
 def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
     days = _days(args)
     key = _key(cfg)
-    from footfall.ingest import run_ingest_days
     from footfall.pipeline import batches
+    from footfall.stages.ingest import run_ingest_days
 
     spark = _spark(cfg)
     summaries = []
@@ -198,7 +198,7 @@ def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_origins(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.origins import run_origins
+    from footfall.stages.origins import run_origins
 
     return run_origins(_spark(cfg), cfg, parse_period(args.period))
 
@@ -206,7 +206,7 @@ def cmd_origins(args: argparse.Namespace, cfg: Config) -> Any:
 def cmd_presence(args: argparse.Namespace, cfg: Config) -> Any:
     days = _days(args)
     from footfall.pipeline import batches
-    from footfall.presence import run_presence_days
+    from footfall.stages.presence import run_presence_days
 
     spark = _spark(cfg)
     summaries = []
@@ -216,7 +216,7 @@ def cmd_presence(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_release(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.release import run_release
+    from footfall.gate.release import run_release
 
     return run_release(_spark(cfg), cfg, parse_date(args.date))
 
@@ -232,13 +232,13 @@ def cmd_run(args: argparse.Namespace, cfg: Config) -> Any:
 def cmd_evaluate(args: argparse.Namespace, cfg: Config) -> Any:
     d1, d2 = _range(args.date_from, args.date_to)
     key = _key(cfg)  # to token the ground truth's IMSIs the way ingest did
-    from footfall.evaluate import run_evaluate
+    from footfall.synthetic.evaluate import run_evaluate
 
     return run_evaluate(_spark(cfg), cfg, d1, d2, key)
 
 
 def cmd_compare(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.analysis import run_compare
+    from footfall.analysis.jobs import run_compare
 
     d1, d2 = _range(args.date_from, args.date_to)
     areas = [a.strip() for a in args.areas.split(",") if a.strip()]
@@ -248,7 +248,7 @@ def cmd_compare(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_impact(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.analysis import run_impact
+    from footfall.analysis.jobs import run_impact
 
     controls = None if args.controls == "auto" else [a.strip() for a in args.controls.split(",")]
     if args.before < 2 or args.after < 1:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from footfall.config import load_config
-from footfall.tables import ALL
+from footfall.core.config import load_config
+from footfall.core.tables import ALL
 
 
 def main(argv: list[str] | None = None) -> int:

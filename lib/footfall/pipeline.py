@@ -9,8 +9,8 @@ import time
 
 from pyspark.sql import SparkSession
 
-from footfall.config import Config
-from footfall.errors import GateBlocked
+from footfall.core.config import Config
+from footfall.core.errors import GateBlocked
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ def run_range(
     spark: SparkSession, cfg: Config, d1: dt.date, d2: dt.date, master_key: bytes
 ) -> dict:
     """Run the whole pipeline for d1..d2; raise GateBlocked at the end if any date was blocked."""
-    from footfall.ingest import run_ingest_days
-    from footfall.origins import run_origins
-    from footfall.presence import run_presence_days
+    from footfall.stages.ingest import run_ingest_days
+    from footfall.stages.origins import run_origins
+    from footfall.stages.presence import run_presence_days
 
     dates = dates_between(d1, d2)
     periods = periods_of(dates)
@@ -84,7 +84,7 @@ def run_range(
 
     released, blocked, reports = [], [], []
     if cfg["run.release"]:
-        from footfall.release import run_release
+        from footfall.gate.release import run_release
 
         for d in dates:
             try:

@@ -20,10 +20,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 import footfall
-from footfall import columns as C
-from footfall import io, quality, report, tables
-from footfall.config import Config
-from footfall.errors import GateBlocked, UserError
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
+from footfall.core.errors import GateBlocked, UserError
+from footfall.gate import quality, report
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +58,28 @@ def gate_inputs(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, An
     """Read the candidates of date and everything the checks compare them with."""
     d = date.isoformat()
     hint = f"run `footfall presence --date {d}` first"
-    hourly = _on(io.read_table(spark, cfg, tables.CANDIDATE_HOURLY), date).cache()
-    daily = _on(io.read_table(spark, cfg, tables.CANDIDATE_DAILY), date).cache()
+    hourly = _on(lake.read_table(spark, cfg, tables.CANDIDATE_HOURLY), date).cache()
+    daily = _on(lake.read_table(spark, cfg, tables.CANDIDATE_DAILY), date).cache()
     n_hourly, n_daily = hourly.count(), daily.count()
     if not n_hourly or not n_daily:
         hourly.unpersist()
         daily.unpersist()
         raise UserError(f"no candidate rows for {d}: {hint}")
     days = quality.feeding_landing_days(date, cfg["ingest.max_lateness_days"])
-    ingest = io.read_table(spark, cfg, tables.INGEST_LOG).where(
+    ingest = lake.read_table(spark, cfg, tables.INGEST_LOG).where(
         F.col(C.LANDING_DATE).between(F.lit(days[0]), F.lit(days[-1]))
     )
     return {
         "hourly": hourly,
         "daily": daily,
         "rows": {"hourly": n_hourly, "daily": n_daily},
-        "audit_hourly": _on(io.read_required(spark, cfg, tables.AUDIT_HOURLY, hint), date),
-        "audit_daily": _on(io.read_required(spark, cfg, tables.AUDIT_DAILY, hint), date),
+        "audit_hourly": _on(lake.read_required(spark, cfg, tables.AUDIT_HOURLY, hint), date),
+        "audit_daily": _on(lake.read_required(spark, cfg, tables.AUDIT_DAILY, hint), date),
         "ingest": quality.ingest_measures(ingest).orderBy(C.LANDING_DATE).cache(),
         "landing_days": days,
-        "area_ids": sorted(r[0] for r in io.read_areas(spark, cfg).select(C.AREA_ID).collect()),
+        "area_ids": sorted(r[0] for r in lake.read_areas(spark, cfg).select(C.AREA_ID).collect()),
         "history": quality.history_totals(
-            io.read_table(spark, cfg, tables.RELEASED_DAILY), date, cfg["quality.volume_history"]
+            lake.read_table(spark, cfg, tables.RELEASED_DAILY), date, cfg["quality.volume_history"]
         ),
     }
 
@@ -171,7 +172,7 @@ def publish(
     versions = {}
     for df, table in ((hourly, tables.RELEASED_HOURLY), (daily, tables.RELEASED_DAILY)):
         rows = df.withColumn(C.RELEASE_ID, F.lit(release_id)).coalesce(1)  # one date: one file
-        versions[table.name] = io.replace_where(rows, cfg, table, predicate)
+        versions[table.name] = lake.replace_where(rows, cfg, table, predicate)
         log.info(
             "release: published %s for %s (version %s)", table.name, date, versions[table.name]
         )
@@ -181,7 +182,7 @@ def publish(
 def record(spark: SparkSession, cfg: Config, row: dict[str, Any]) -> None:
     """Append one attempt to the releases table."""
     df = spark.createDataFrame([row], tables.RELEASES.schema)
-    io.append(df, cfg, tables.RELEASES)
+    lake.append(df, cfg, tables.RELEASES)
 
 
 def run_release(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, Any]:

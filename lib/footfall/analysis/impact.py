@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from footfall import columns as C
-from footfall.errors import UserError
+from footfall.core import columns as C
+from footfall.core.errors import UserError
 
 AUTO_CONTROLS = 5  # auto controls: the best-matching same-region areas kept
 BLOCK_LENGTH = 3  # bootstrap block of consecutive days

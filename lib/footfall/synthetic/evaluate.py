@@ -16,12 +16,12 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import io, tables
-from footfall.config import Config
-from footfall.errors import UserError
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
+from footfall.core.errors import UserError
 from footfall.pipeline import dates_between, periods_of
-from footfall.tokens import period_keys_frame, with_tokens
+from footfall.privacy.tokens import period_keys_frame, with_tokens
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def run_evaluate(
     truth_tokens = with_tokens(per_period, keys, C.IMSI, C.PERIOD, C.TOKEN).select(
         C.TOKEN, C.PERIOD, F.col("home_area_id").alias("true_home_area_id")
     )
-    origins = io.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
+    origins = lake.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
     # only subscribers seen in the period count (the origins table lists every one seen)
     seen = origins.where(F.col(C.PERIOD).isin(periods))
     homes_row = home_accuracy(
@@ -78,8 +78,8 @@ def run_evaluate(
     ).first()
 
     in_range = F.col(C.DATE).between(F.lit(d1), F.lit(d2))
-    daily = io.read_required(spark, cfg, tables.RELEASED_DAILY, "run `footfall release` first")
-    hourly = io.read_required(spark, cfg, tables.RELEASED_HOURLY, "run `footfall release` first")
+    daily = lake.read_required(spark, cfg, tables.RELEASED_DAILY, "run `footfall release` first")
+    hourly = lake.read_required(spark, cfg, tables.RELEASED_HOURLY, "run `footfall release` first")
     t_daily = _truth(spark, cfg, "presence_daily").withColumn(C.DATE, F.to_date(C.DATE))
     t_hourly = _truth(spark, cfg, "presence_hourly").withColumn(C.DATE, F.to_date(C.DATE))
     d_row = median_ape(daily.where(in_range), t_daily, [C.DATE, C.AREA_ID]).first()

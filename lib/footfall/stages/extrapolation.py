@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall.origins import is_domestic
+from footfall.core import columns as C
+from footfall.stages.origins import is_domestic
 
 REGION_WEIGHT = "_region_weight"
 NATIONAL_WEIGHT = "_national_weight"

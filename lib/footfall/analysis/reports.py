@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from footfall import charts
-from footfall import columns as C
-from footfall import impact as I
+from footfall.analysis import charts
+from footfall.analysis import impact as I
+from footfall.core import columns as C
 
 IMPACT_CSVS = ("series.csv", "estimate.csv", "controls.csv")
 TOP_ORIGINS = 10  # origins shown per area in the compare report (origins.csv has them all)

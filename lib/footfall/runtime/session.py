@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from footfall.errors import UserError
-from footfall.jars import cached_jars, default_jars_dir
+from footfall.core.errors import UserError
+from footfall.runtime.jars import cached_jars, default_jars_dir
 
 log = logging.getLogger(__name__)
 

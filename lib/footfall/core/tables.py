@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import types as T
 
-from footfall import columns as C
+from footfall.core import columns as C
 
 
 @dataclass(frozen=True)

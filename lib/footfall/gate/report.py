@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from footfall import columns as C
+from footfall.core import columns as C
 
 log = logging.getLogger(__name__)
 

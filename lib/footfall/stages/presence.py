@@ -10,13 +10,14 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import disclosure, io, tables
-from footfall.config import Config
-from footfall.errors import UserError
-from footfall.extrapolation import with_weights
-from footfall.origins import assign_origins, period_of
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
+from footfall.core.errors import UserError
 from footfall.pipeline import consecutive
+from footfall.privacy import disclosure
+from footfall.stages.extrapolation import with_weights
+from footfall.stages.origins import assign_origins, period_of
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
 
 def read_dates_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
     """The events partitions of the local dates first..last (and only those)."""
-    events = io.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
+    events = lake.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
     # partition filter named explicitly so event_date pruning shows in explain()
     return events.where(
         (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
@@ -122,7 +123,7 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     period, level = period_of(dates[0]), cfg["origins.level"]
     if not consecutive(dates) or any(period_of(d) != period for d in dates):
         raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
-    origins = io.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
+    origins = lake.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
     stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
     if not stats["n"]:
         raise UserError(
@@ -134,7 +135,7 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     events = read_dates_events(spark, cfg, dates[0], dates[-1])
     home_mccs = cfg["subscribers.home_mccs"]
     rows = events.transform(present_hours).transform(
-        subscriber_origins(origins, io.read_areas(spark, cfg), level, home_mccs)
+        subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs)
     )
     where = f"{C.DATE} >= '{dates[0].isoformat()}' AND {C.DATE} <= '{dates[-1].isoformat()}'"
     log.info("presence %s: writing audit and candidate tables (origin level %s)", span, level)
@@ -156,11 +157,11 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
             audit = rows.transform(make(level)).repartition(C.DATE)
             audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
             kept.append(audit)
-            versions[f"audit_{name}"] = io.replace_where(audit, cfg, audit_t, where)
+            versions[f"audit_{name}"] = lake.replace_where(audit, cfg, audit_t, where)
             candidates = disclosure.control(audit, group, k_min, rounding)
             candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
             kept.append(candidates)
-            versions[f"candidate_{name}"] = io.replace_where(candidates, cfg, cand_t, where)
+            versions[f"candidate_{name}"] = lake.replace_where(candidates, cfg, cand_t, where)
             for what, frame in (("audit", audit), ("candidate", candidates)):
                 for r in frame.groupBy(C.DATE).count().collect():
                     counts[r[C.DATE]][f"{what}_{name}_rows"] = int(r["count"])

@@ -19,13 +19,14 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import io, landing, tables
-from footfall.config import Config
-from footfall.errors import LandingFileError, UserError
-from footfall.landing import FIELDS, Transform
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
+from footfall.core.errors import LandingFileError, UserError
 from footfall.pipeline import consecutive
-from footfall.tokens import period_keys_frame, with_tokens
+from footfall.privacy.tokens import period_keys_frame, with_tokens
+from footfall.stages import landing
+from footfall.stages.landing import FIELDS, Transform
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +267,7 @@ def _landing_between(first: dt.date, last: dt.date) -> str:
 def _write_log(spark: SparkSession, cfg: Config, rows: list[dict]) -> None:
     """Replace the ingest_log rows of the (consecutive) landing days of rows."""
     days = [r[C.LANDING_DATE] for r in rows]
-    io.replace_where(
+    lake.replace_where(
         _log_frame(spark, rows), cfg, tables.INGEST_LOG, _landing_between(min(days), max(days))
     )
 
@@ -353,7 +354,7 @@ def run_ingest_days(
         "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
     }
     with _session_conf(spark, settings):
-        cells = io.read_cells(spark, cfg)
+        cells = lake.read_cells(spark, cfg)
         check_cells(cells)
         versions = cell_versions(cells)
         raw = None
@@ -424,9 +425,9 @@ def _write_days(
     events = classified.transform(valid_events).hint(
         "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
     )
-    io.replace_where(events, cfg, tables.EVENTS, predicate)
+    lake.replace_where(events, cfg, tables.EVENTS, predicate)
     written = (
-        io.read_table(spark, cfg, tables.EVENTS)
+        lake.read_table(spark, cfg, tables.EVENTS)
         .where(F.col(C.EVENT_DATE).between(first_day, dates[-1]))
         .where(F.col(C.LANDING_DATE).between(dates[0], dates[-1]))
         .groupBy(C.LANDING_DATE)
@@ -434,7 +435,7 @@ def _write_days(
         .collect()
     )
     valid = {r[C.LANDING_DATE]: int(r["count"]) for r in written}
-    io.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
+    lake.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
     summaries, log_rows = [], []
     for d in dates:
         c, rows_valid = counts[d], valid.get(d, 0)

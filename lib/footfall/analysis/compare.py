@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from footfall import columns as C
-from footfall import impact as I
+from footfall.analysis import impact as I
+from footfall.core import columns as C
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SUPPRESSED = I.SUPPRESSED

@@ -9,10 +9,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from footfall import columns as C
-from footfall.config import Config
-from footfall.errors import UserError
-from footfall.tables import Table
+from footfall.core import columns as C
+from footfall.core.config import Config
+from footfall.core.errors import UserError
+from footfall.core.tables import Table
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from footfall import columns as C
-from footfall.compare import WEEKDAYS
+from footfall.analysis.compare import WEEKDAYS
+from footfall.core import columns as C
 
 TREATED, CONTROL, COUNTERFACTUAL = "#c2410c", "#1d2733", "#6b7280"
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from footfall import columns as C
+from footfall.core import columns as C
 
 HOURLY_GROUP = (C.DATE, C.HOUR, C.AREA_ID, C.ORIGIN_LEVEL)
 DAILY_GROUP = (C.DATE, C.AREA_ID, C.ORIGIN_LEVEL)

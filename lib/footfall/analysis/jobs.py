@@ -19,13 +19,13 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import compare as CMP
-from footfall import impact as I
-from footfall import io, tables
-from footfall.analysis_report import write_compare_report, write_impact_report
-from footfall.config import Config
-from footfall.errors import UserError
+from footfall.analysis import compare as CMP
+from footfall.analysis import impact as I
+from footfall.analysis.reports import write_compare_report, write_impact_report
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
+from footfall.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _released_dates(daily: DataFrame) -> list[dt.date]:
 
 def _area_table(spark: SparkSession, cfg: Config) -> pd.DataFrame:
     cols = [C.AREA_ID, C.AREA_NAME, C.REGION_ID]
-    return io.read_areas(spark, cfg).select(*cols).toPandas().sort_values(C.AREA_ID)
+    return lake.read_areas(spark, cfg).select(*cols).toPandas().sort_values(C.AREA_ID)
 
 
 def _check_areas(wanted: Sequence[str], areas: pd.DataFrame) -> None:
@@ -73,10 +73,10 @@ def run_compare(
     _check_areas(areas, ref)
     names = dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
     daily_df = _between(
-        io.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), date_from, date_to
+        lake.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), date_from, date_to
     )
     hourly_df = _between(
-        io.read_required(spark, cfg, tables.RELEASED_HOURLY, hint=HINT), date_from, date_to
+        lake.read_required(spark, cfg, tables.RELEASED_HOURLY, hint=HINT), date_from, date_to
     )
     released = _released_dates(daily_df)
     if not released:
@@ -149,7 +149,7 @@ def run_impact(
     )
     pre, post = I.window_days(date, before, after)
     daily_df = _between(
-        io.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), pre[0], post[-1]
+        lake.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), pre[0], post[-1]
     )
     released = _released_dates(daily_df)
     rows = _sorted_pdf(

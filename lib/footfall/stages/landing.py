@@ -18,9 +18,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from footfall import columns as C
-from footfall.config import Config
-from footfall.errors import UserError
+from footfall.core import columns as C
+from footfall.core.config import Config
+from footfall.core.errors import UserError
 
 LINE = "_line"
 PARTS = "_parts"

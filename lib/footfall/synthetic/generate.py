@@ -1,6 +1,6 @@
 """`footfall generate`: synthetic national data (reference files, landing events, ground truth).
 
-The world (areas, cells, people and their days) comes from `footfall.generate_world`. Here the
+The world (areas, cells, people and their days) comes from `footfall.synthetic.world`. Here the
 subscribers' days become events, events become landing lines with late arrivals and the faults
 of every METHOD 3 quarantine reason, and the truth of the whole population is written beside.
 """
@@ -18,10 +18,10 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import generate_world as W
-from footfall.config import Config
-from footfall.errors import UserError
+from footfall.core import columns as C
+from footfall.core.config import Config
+from footfall.core.errors import UserError
+from footfall.synthetic import world as W
 
 log = logging.getLogger(__name__)
 

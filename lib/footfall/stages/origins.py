@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import io, tables
-from footfall.config import Config
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def assign_origins(
 def read_period_events(spark: SparkSession, cfg: Config, period: str) -> DataFrame:
     """The events partitions whose event_date lies in the period (and only those)."""
     first, last = period_bounds(period)
-    events = io.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
+    events = lake.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
     # partition filter named explicitly so event_date pruning shows in explain()
     return events.where(
         (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
@@ -159,11 +159,11 @@ def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
             period,
             cfg["subscribers.home_mccs"],
             cfg["origins.min_nights"],
-            io.read_areas(spark, cfg),
+            lake.read_areas(spark, cfg),
         )
     )
-    version = io.replace_where(origins, cfg, tables.ORIGINS, f"{C.PERIOD} = '{period}'")
-    written = io.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
+    version = lake.replace_where(origins, cfg, tables.ORIGINS, f"{C.PERIOD} = '{period}'")
+    written = lake.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
     stats = written.agg(
         F.count("*").alias("subscribers"),
         F.count(C.HOME_AREA_ID).alias("known_homes"),

@@ -23,9 +23,9 @@ import yaml
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from footfall import columns as C
-from footfall import tables
-from footfall.errors import UserError
+from footfall.core import columns as C
+from footfall.core import tables
+from footfall.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +201,11 @@ def expectations_dir() -> Path:
 
 
 def load_suite_file(path: Path) -> dict[str, Any]:
-    """One suite file, checked for the keys footfall.quality understands."""
+    """One suite file, checked for the keys footfall.gate.quality understands."""
     spec = yaml.safe_load(path.read_text())
     if not isinstance(spec, dict) or spec.get("contract") not in tables.ALL:
         raise UserError(
-            f"{path}: needs `table`, `contract` (a footfall.tables name), `expectations`"
+            f"{path}: needs `table`, `contract` (a footfall.core.tables name), `expectations`"
         )
     for e in spec.get("expectations") or []:
         unknown = set(e) - _ENTRY_KEYS

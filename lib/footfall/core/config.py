@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from footfall.errors import UserError
+from footfall.core.errors import UserError
 
 # key -> (type, doc). Types: str, int, float, bool, "str?" (optional str), "list[str]", "date".
 SPEC: dict[str, tuple[Any, str]] = {

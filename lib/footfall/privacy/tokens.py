@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from footfall.errors import UserError
+from footfall.core.errors import UserError
 
 BLOCK = 64
 MIN_KEY_BYTES = 32

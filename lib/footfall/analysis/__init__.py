@@ -1,0 +1,1 @@
+"""Analyst tools on released tables: compare areas, estimate an intervention impact."""

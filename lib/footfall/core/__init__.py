@@ -1,0 +1,1 @@
+"""Shared foundations: config, errors, column names, table contracts, calendar, lake."""

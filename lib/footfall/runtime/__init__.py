@@ -1,0 +1,1 @@
+"""Running Spark: the session, cached Delta jars, progress logging."""

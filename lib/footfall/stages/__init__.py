@@ -1,0 +1,1 @@
+"""The pipeline stages of METHOD 3-6: landing, ingest, origins, presence, extrapolation."""

@@ -1,0 +1,1 @@
+"""Synthetic data: a seeded world of areas, cells and people, its events, ground truth."""
