@@ -10,6 +10,7 @@ import pytest
 from footfall.analysis import impact as I
 from footfall.analysis.reports import write_impact_report
 from footfall.core import columns as C
+from footfall.core import tables
 from footfall.core.errors import UserError
 
 D0 = dt.date(2026, 3, 23)  # intervention day (a Monday)
@@ -175,7 +176,9 @@ def test_estimate_recovers_a_known_20_percent_uplift_on_synthetic_series():
 
 # ---- Spark edge: the commands on tiny released tables ----------------------------------------
 
-AREAS_CSV = """area_id,area_name,district_id,region_id,population
+AREAS_CSV = (
+    tables.csv_header(tables.AREAS_SCHEMA)
+    + """
 X,Xton,D1,R1,1000
 Y,Yford,D1,R1,800
 T,Tham,D1,R1,900
@@ -184,6 +187,7 @@ B,Bury,D1,R1,600
 G,Gap,D1,R1,500
 Z,Zed,D2,R2,900
 """
+)
 
 
 def _write_released(spark, cfg, daily: list[tuple], hourly: list[tuple]) -> None:

@@ -21,7 +21,7 @@ from footfall.stages.ingest import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-HEADER = "imsi,msisdn,imei,event_time,cell_id,event_type"
+HEADER = tables.LANDING_HEADER
 S = dt.date(2026, 3, 29)
 FB = dt.date(2026, 10, 25)
 IMSI_A = "234150000000001"
@@ -32,19 +32,25 @@ MSISDN, IMEI = "+447700900001", "35000000000001"
 C1, C2, C7, C9 = "234-10-1-1", "234-10-1-2", "234-10-1-7", "234-10-1-9"
 X9 = "999-99-9-9"  # a cell in no version
 
-AREAS = """area_id,area_name,district_id,region_id,population
+AREAS = (
+    tables.csv_header(tables.AREAS_SCHEMA)
+    + """
 A1,One,D1,R1,1000
 A2,Two,D1,R1,2000
 A3,Three,D2,R2,500
 """
+)
 # 234-10-1-9 is re-planned from A1 to A2 on 2026-03-28; 234-10-1-7 is new on 2026-10-01.
-CELLS = """cell_id,area_id,lat,lon,valid_from,valid_to
+CELLS = (
+    tables.csv_header(tables.CELLS_SCHEMA)
+    + """
 234-10-1-1,A1,51.5,-0.1,2026-01-01,
 234-10-1-2,A3,52.0,-1.0,2026-01-01,
 234-10-1-9,A1,51.5,-0.1,2026-01-01,2026-03-27
 234-10-1-9,A2,51.6,-0.2,2026-03-28,
 234-10-1-7,A1,51.5,-0.1,2026-10-01,
 """
+)
 
 
 def row(

@@ -15,11 +15,14 @@ from pyspark.sql import functions as F
 
 D = dt.date(2026, 3, 29)  # spring-forward day in Europe/London: 23 local hours, no hour 1
 HOURS = [h for h in range(24) if h != 1]
-AREAS = """area_id,area_name,district_id,region_id,population
+AREAS = (
+    tables.csv_header(tables.AREAS_SCHEMA)
+    + """
 A1,One,D1,R1,1000
 A2,Two,D1,R1,2000
 A3,Three,D2,R2,500
 """
+)
 LEVEL = "district"
 NOW = dt.datetime(2026, 4, 2, 6, 0, tzinfo=dt.timezone.utc)
 

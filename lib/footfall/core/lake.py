@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from footfall.core import columns as C
+from footfall.core import tables
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.core.tables import Table
@@ -85,27 +86,6 @@ def read_required(spark: SparkSession, cfg: Config, table: Table, hint: str) -> 
     return spark.read.format("delta").load(path)
 
 
-AREAS_SCHEMA = T.StructType(
-    [
-        T.StructField(C.AREA_ID, T.StringType(), False),
-        T.StructField(C.AREA_NAME, T.StringType(), True),
-        T.StructField(C.DISTRICT_ID, T.StringType(), False),
-        T.StructField(C.REGION_ID, T.StringType(), False),
-        T.StructField(C.POPULATION, T.LongType(), False),
-    ]
-)
-CELLS_SCHEMA = T.StructType(
-    [
-        T.StructField(C.CELL_ID, T.StringType(), False),
-        T.StructField(C.AREA_ID, T.StringType(), False),
-        T.StructField(C.LAT, T.DoubleType(), True),
-        T.StructField(C.LON, T.DoubleType(), True),
-        T.StructField(C.VALID_FROM, T.DateType(), False),
-        T.StructField(C.VALID_TO, T.DateType(), True),
-    ]
-)
-
-
 def _read_reference_csv(spark: SparkSession, path: Path, schema: T.StructType) -> DataFrame:
     if not path.is_file():
         raise UserError(f"reference file not found: {path} (check paths.reference)")
@@ -118,11 +98,11 @@ def _read_reference_csv(spark: SparkSession, path: Path, schema: T.StructType) -
 
 def read_areas(spark: SparkSession, cfg: Config) -> DataFrame:
     """areas.csv (small: one row per area)."""
-    return _read_reference_csv(spark, cfg.path("reference") / "areas.csv", AREAS_SCHEMA)
+    return _read_reference_csv(spark, cfg.path("reference") / "areas.csv", tables.AREAS_SCHEMA)
 
 
 def read_cells(spark: SparkSession, cfg: Config) -> DataFrame:
     """cells.csv with its versions, joined to the area's region (small: one row per version)."""
-    cells = _read_reference_csv(spark, cfg.path("reference") / "cells.csv", CELLS_SCHEMA)
+    cells = _read_reference_csv(spark, cfg.path("reference") / "cells.csv", tables.CELLS_SCHEMA)
     areas = read_areas(spark, cfg).select(C.AREA_ID, C.DISTRICT_ID, C.REGION_ID)
     return cells.join(F.broadcast(areas), C.AREA_ID, "left")

@@ -19,13 +19,14 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
+from footfall.core import tables
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.synthetic import world as W
 
 log = logging.getLogger(__name__)
 
-HEADER = ",".join(C.RAW_COLUMNS)
+HEADER = tables.LANDING_HEADER
 # mean events per present local hour (before the subscriber's activity), by hour 0..23
 HOUR_PROFILE = (0.25,) * 6 + (0.6, 1.4, 1.4) + (1.6,) * 8 + (1.9,) * 4 + (1.5, 0.9, 0.9)
 ACTIVITY_SCALE = 1.15  # with the activity mix, about 35 events per subscriber-day
