@@ -17,7 +17,8 @@ from typing import Any
 
 from footfall import __version__
 from footfall.core.config import Config, load_config, parse_date, parse_period
-from footfall.core.errors import FootfallError, UserError, scrub
+from footfall.core.errors import FootfallError, UserError
+from footfall.privacy.identifiers import scrub
 
 log = logging.getLogger("footfall")
 
@@ -167,7 +168,7 @@ def _days(args: argparse.Namespace) -> list[dt.date]:
         return [parse_date(args.date)]
     if not args.date_to:
         raise UserError("--from needs --to")
-    from footfall.pipeline import dates_between
+    from footfall.core.calendar import dates_between
 
     return dates_between(*_range(args.date_from, args.date_to))
 
@@ -187,7 +188,7 @@ def _totals(summaries: list[dict]) -> dict:
 def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
     days = _days(args)
     key = _key(cfg)
-    from footfall.pipeline import batches
+    from footfall.core.calendar import batches
     from footfall.stages.ingest import run_ingest_days
 
     spark = _spark(cfg)
@@ -205,7 +206,7 @@ def cmd_origins(args: argparse.Namespace, cfg: Config) -> Any:
 
 def cmd_presence(args: argparse.Namespace, cfg: Config) -> Any:
     days = _days(args)
-    from footfall.pipeline import batches
+    from footfall.core.calendar import batches
     from footfall.stages.presence import run_presence_days
 
     spark = _spark(cfg)

@@ -9,41 +9,11 @@ import time
 
 from pyspark.sql import SparkSession
 
+from footfall.core.calendar import batches, dates_between, periods_of, span
 from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
 
 log = logging.getLogger(__name__)
-
-
-def dates_between(d1: dt.date, d2: dt.date) -> list[dt.date]:
-    """Every date from d1 to d2 inclusive."""
-    return [d1 + dt.timedelta(days=i) for i in range((d2 - d1).days + 1)]
-
-
-def consecutive(dates: list[dt.date]) -> bool:
-    """True when the dates are distinct and follow each other day by day (in any order)."""
-    ordered = sorted(dates)
-    return ordered == [ordered[0] + dt.timedelta(days=i) for i in range(len(ordered))]
-
-
-def periods_of(dates: list[dt.date]) -> list[str]:
-    """The YYYY-MM periods the dates touch, in order."""
-    return sorted({d.strftime("%Y-%m") for d in dates})
-
-
-def _span(batch: list[dt.date]) -> str:
-    return str(batch[0]) if len(batch) == 1 else f"{batch[0]} .. {batch[-1]}"
-
-
-def batches(dates: list[dt.date], size: int, by_period: bool = False) -> list[list[dt.date]]:
-    """Consecutive dates cut into runs of at most size (and of one period when by_period)."""
-    out: list[list[dt.date]] = []
-    for d in dates:
-        if out and len(out[-1]) < size and not (by_period and periods_of([out[-1][0], d])[1:]):
-            out[-1].append(d)
-        else:
-            out.append([d])
-    return out
 
 
 def run_range(
@@ -74,13 +44,13 @@ def run_range(
         read = sum(int(s.get("rows_read", 0)) for s in summaries)
         valid = sum(int(s.get("rows_valid", 0)) for s in summaries)
         rows += read
-        progress(f"ingest {_span(batch)}: {valid} valid of {read}")
+        progress(f"ingest {span(batch)}: {valid} valid of {read}")
     for p in periods:
         summary = run_origins(spark, cfg, p)
         progress(f"origins {p}: {summary}")
     for batch in presence_batches:
         run_presence_days(spark, cfg, batch)
-        progress(f"presence {_span(batch)}")
+        progress(f"presence {span(batch)}")
 
     released, blocked, reports = [], [], []
     if cfg["run.release"]:

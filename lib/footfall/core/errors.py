@@ -25,11 +25,3 @@ class LandingFileError(FootfallError):
     """A landing file is truncated or unreadable; the job records it and fails. Exit 1."""
 
     exit_code = 1
-
-
-_ID_LIKE = __import__("re").compile(r"\+?\d[\d ]{8,}\d")
-
-
-def scrub(text: str) -> str:
-    """Mask digit runs that could be an IMSI, MSISDN or IMEI before a message is shown or logged."""
-    return _ID_LIKE.sub(lambda m: f"<digits:{sum(c.isdigit() for c in m.group())}>", text)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -32,10 +34,50 @@ def table_exists(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
 
-def replace_where(df: DataFrame, cfg: Config, table: Table, predicate: str) -> int | None:
-    """Atomically replace the rows matching predicate with df (idempotent re-runs); returns
-    the new Delta version."""
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a table whose column lies in first..last (dates, or YYYY-MM periods): the
+    one way a stage names the slice of a table it reads or replaces."""
+
+    column: str
+    first: dt.date | str
+    last: dt.date | str | None = None
+
+    @property
+    def upper(self) -> dt.date | str:
+        return self.first if self.last is None else self.last
+
+    def sql(self) -> str:
+        """The Delta replaceWhere predicate (bounds inclusive)."""
+        lo, hi = _literal(self.first), _literal(self.upper)
+        if lo == hi:
+            return f"{self.column} = {lo}"
+        return f"{self.column} >= {lo} AND {self.column} <= {hi}"
+
+    def condition(self) -> Column:
+        """The same slice as a Column filter (partition pruning shows in explain())."""
+        return F.col(self.column).between(F.lit(self.first), F.lit(self.upper))
+
+
+def _literal(value: dt.date | str) -> str:
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if "'" in text:
+        raise ValueError(f"not a date or period: {text!r}")
+    return f"'{text}'"
+
+
+def where(df: DataFrame, *slices: Rows) -> DataFrame:
+    """df restricted to every slice."""
+    for s in slices:
+        df = df.where(s.condition())
+    return df
+
+
+def replace_where(df: DataFrame, cfg: Config, table: Table, *slices: Rows) -> int | None:
+    """Atomically replace the rows in every slice with df (idempotent re-runs); returns the new
+    Delta version."""
     path = cfg.table(table.name)
+    predicate = " AND ".join(s.sql() for s in slices)
     writer = (
         conform(df, table).write.format("delta").mode("overwrite").option("replaceWhere", predicate)
     )
@@ -84,6 +126,17 @@ def read_required(spark: SparkSession, cfg: Config, table: Table, hint: str) -> 
     if not table_exists(spark, path):
         raise UserError(f"table {table.name} not found at {path}: {hint}")
     return spark.read.format("delta").load(path)
+
+
+def read_slice(spark: SparkSession, cfg: Config, table: Table, *slices: Rows) -> DataFrame:
+    """The slices of a table (an empty frame with the contract's schema when it is absent)."""
+    return where(read_table(spark, cfg, table), *slices)
+
+
+def read_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
+    """The events partitions of the local dates first..last (and only those)."""
+    events = read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
+    return where(events, Rows(C.EVENT_DATE, first, last))
 
 
 def _read_reference_csv(spark: SparkSession, path: Path, schema: T.StructType) -> DataFrame:

@@ -21,9 +21,10 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
+from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
 from footfall.core.errors import LandingFileError, UserError
-from footfall.pipeline import consecutive
+from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import period_keys_frame, with_tokens
 from footfall.stages import landing
 from footfall.stages.landing import FIELDS, Transform
@@ -46,7 +47,6 @@ ISO_FORMATS = tuple(
     for z in ("XXX", "XX")  # XXX: Z or +01:00; XX: Z or +0100
     for t in ("HH:mm:ss.SSSSSSSSS", "HH:mm:ss", "HH:mm")
 )
-ID_LIKE = r"^\+?[0-9 ]{10,}$"  # a text field that could be an IMSI, MSISDN or IMEI
 OPEN_END = dt.date(9999, 12, 31)
 
 
@@ -147,24 +147,6 @@ def classify(max_lateness: int, versions: DataFrame) -> Transform:
     return _classify
 
 
-def shape(col: Column) -> Column:
-    """A value's shape, never the value: empty, digits:N, plus_digits:N or chars:N."""
-    return (
-        F.when(col.isNull() | (col == ""), F.lit("empty"))
-        .when(col.rlike(r"^[0-9]+$"), F.concat(F.lit("digits:"), F.length(col)))
-        .when(col.rlike(r"^\+[0-9]+$"), F.concat(F.lit("plus_digits:"), F.length(col) - 1))
-        .otherwise(F.concat(F.lit("chars:"), F.length(col)))
-    )
-
-
-def scrubbed(col: Column, is_time: bool = False) -> Column:
-    """A text field as it is, or only its shape when it looks like an identifier."""
-    looks_like_id = col.rlike(ID_LIKE)
-    if is_time:  # a 13-digit epoch-ms time is plausible and stays readable
-        looks_like_id = looks_like_id & ~col.rlike(r"^[0-9]{13}$")
-    return F.when(looks_like_id, shape(col)).otherwise(col)
-
-
 def _month_no(d: Column) -> Column:
     return F.year(d) * 12 + F.month(d)
 
@@ -228,12 +210,6 @@ def quarantined(classified: DataFrame) -> DataFrame:
 # ---------------------------------------------------------------- the job
 
 
-def window_periods(landing_dates: list[dt.date], max_lateness: int) -> list[str]:
-    """The periods of the days the landing days may hold (each day and its late days)."""
-    days = {d - dt.timedelta(days=i) for d in landing_dates for i in range(max_lateness + 1)}
-    return sorted({d.strftime("%Y-%m") for d in days})
-
-
 @contextmanager
 def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
     old = {k: spark.conf.get(k, None) for k in settings}
@@ -260,8 +236,8 @@ def _log_frame(spark: SparkSession, rows: list[dict]) -> DataFrame:
     return spark.createDataFrame(out, tables.INGEST_LOG.schema)
 
 
-def _landing_between(first: dt.date, last: dt.date) -> str:
-    return f"{C.LANDING_DATE} >= '{first}' AND {C.LANDING_DATE} <= '{last}'"
+def _landing_between(first: dt.date, last: dt.date) -> lake.Rows:
+    return lake.Rows(C.LANDING_DATE, first, last)
 
 
 def _write_log(spark: SparkSession, cfg: Config, rows: list[dict]) -> None:
@@ -341,10 +317,9 @@ def run_ingest_days(
         return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
     max_late = cfg["ingest.max_lateness_days"]
     periods = window_periods(dates, max_late)
-    span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
     log.info(
         "ingest %s: %d landing files, periods %s",
-        span,
+        span(dates),
         sum(len(f) for f in files.values()),
         periods,
     )
@@ -371,7 +346,9 @@ def run_ingest_days(
         try:
             counts = _classify_counts(spark, cfg, files, classified)
             if counts is None:  # an unreadable file surfaced while reading: day by day
-                log.warning("ingest %s: a landing file failed to read; ingesting day by day", span)
+                log.warning(
+                    "ingest %s: a landing file failed to read; ingesting day by day", span(dates)
+                )
             else:
                 summaries = _write_days(spark, cfg, dates, files, classified, counts)
         finally:
@@ -417,19 +394,15 @@ def _write_days(
     first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
     landing_days = _landing_between(dates[0], dates[-1])
     # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
-    predicate = (
-        f"{landing_days} AND {C.EVENT_DATE} >= '{first_day}' AND {C.EVENT_DATE} <= '{dates[-1]}'"
-    )
+    event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
     # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
     # (big-region) partition by size instead of writing one huge file from one task
     events = classified.transform(valid_events).hint(
         "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
     )
-    lake.replace_where(events, cfg, tables.EVENTS, predicate)
+    lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
     written = (
-        lake.read_table(spark, cfg, tables.EVENTS)
-        .where(F.col(C.EVENT_DATE).between(first_day, dates[-1]))
-        .where(F.col(C.LANDING_DATE).between(dates[0], dates[-1]))
+        lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
         .groupBy(C.LANDING_DATE)
         .count()
         .collect()

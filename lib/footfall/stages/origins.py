@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
@@ -12,6 +10,7 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
+from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
 
 log = logging.getLogger(__name__)
@@ -21,17 +20,6 @@ NIGHT_DATE = "night_date"
 NIGHT_EVENTS = "night_events"
 NIGHTS = "nights"
 LEVEL_COLUMNS = {"area": C.HOME_AREA_ID, "district": C.HOME_DISTRICT_ID, "region": C.HOME_REGION_ID}
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last local date of a YYYY-MM period."""
-    first = dt.date.fromisoformat(f"{period}-01")
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def period_of(date: dt.date) -> str:
-    """The YYYY-MM token period of a local date (METHOD 3.1)."""
-    return date.strftime("%Y-%m")
 
 
 def is_domestic(home_mccs: Sequence[str]) -> F.Column:
@@ -143,12 +131,7 @@ def assign_origins(
 
 def read_period_events(spark: SparkSession, cfg: Config, period: str) -> DataFrame:
     """The events partitions whose event_date lies in the period (and only those)."""
-    first, last = period_bounds(period)
-    events = lake.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
-    # partition filter named explicitly so event_date pruning shows in explain()
-    return events.where(
-        (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
-    )
+    return lake.read_events(spark, cfg, *period_bounds(period))
 
 
 def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
@@ -162,8 +145,9 @@ def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
             lake.read_areas(spark, cfg),
         )
     )
-    version = lake.replace_where(origins, cfg, tables.ORIGINS, f"{C.PERIOD} = '{period}'")
-    written = lake.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
+    this_period = lake.Rows(C.PERIOD, period)
+    version = lake.replace_where(origins, cfg, tables.ORIGINS, this_period)
+    written = lake.read_slice(spark, cfg, tables.ORIGINS, this_period)
     stats = written.agg(
         F.count("*").alias("subscribers"),
         F.count(C.HOME_AREA_ID).alias("known_homes"),

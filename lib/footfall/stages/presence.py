@@ -12,12 +12,12 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
+from footfall.core.calendar import consecutive, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
-from footfall.pipeline import consecutive
 from footfall.privacy import disclosure
 from footfall.stages.extrapolation import with_weights
-from footfall.stages.origins import assign_origins, period_of
+from footfall.stages.origins import assign_origins
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,7 @@ def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
 
 def read_dates_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
     """The events partitions of the local dates first..last (and only those)."""
-    events = lake.read_required(spark, cfg, tables.EVENTS, "run `footfall ingest` first")
-    # partition filter named explicitly so event_date pruning shows in explain()
-    return events.where(
-        (F.col(C.EVENT_DATE) >= F.lit(first)) & (F.col(C.EVENT_DATE) <= F.lit(last))
-    )
+    return lake.read_events(spark, cfg, first, last)
 
 
 def read_date_events(spark: SparkSession, cfg: Config, date: dt.date) -> DataFrame:
@@ -123,22 +119,24 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     period, level = period_of(dates[0]), cfg["origins.level"]
     if not consecutive(dates) or any(period_of(d) != period for d in dates):
         raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
-    origins = lake.read_table(spark, cfg, tables.ORIGINS).where(F.col(C.PERIOD) == F.lit(period))
+    origins = lake.read_slice(spark, cfg, tables.ORIGINS, lake.Rows(C.PERIOD, period))
     stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
     if not stats["n"]:
         raise UserError(
             f"no origins for period {period}: run `footfall origins --period {period}` first"
         )
-    span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
+    dates_text = span(dates)
     if not stats["known"]:
-        log.warning("presence %s: no known homes in %s; unknown-home weight is 1", span, period)
+        log.warning(
+            "presence %s: no known homes in %s; unknown-home weight is 1", dates_text, period
+        )
     events = read_dates_events(spark, cfg, dates[0], dates[-1])
     home_mccs = cfg["subscribers.home_mccs"]
     rows = events.transform(present_hours).transform(
         subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs)
     )
-    where = f"{C.DATE} >= '{dates[0].isoformat()}' AND {C.DATE} <= '{dates[-1].isoformat()}'"
-    log.info("presence %s: writing audit and candidate tables (origin level %s)", span, level)
+    where = lake.Rows(C.DATE, dates[0], dates[-1])
+    log.info("presence %s: writing audit and candidate tables (origin level %s)", dates_text, level)
     k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
     # the distinct weighted rows feed both audit tables: kept so the events are read once; the
     # audit rows (small: area x hour x origin) are kept too, and the candidates computed from

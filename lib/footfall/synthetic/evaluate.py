@@ -18,9 +18,9 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
+from footfall.core.calendar import dates_between, periods_of
 from footfall.core.config import Config
 from footfall.core.errors import UserError
-from footfall.pipeline import dates_between, periods_of
 from footfall.privacy.tokens import period_keys_frame, with_tokens
 
 log = logging.getLogger(__name__)
