@@ -162,7 +162,7 @@ def test_packaged_ingest_runs_on_the_cluster_and_matches_local_mode(
     spark, make_cfg, tmp_path, standalone, dist
 ):
     from footfall.core import tables
-    from footfall.stages.ingest import run_ingest
+    from footfall.stages.ingest_job import run_ingest
     from footfall.synthetic.generate import run_generate
 
     # tiny landing data (the operator's side), written by the local session

@@ -17,7 +17,7 @@ from footfall.core import lake, tables
 from footfall.core.config import load_config
 from footfall.core.errors import LandingFileError, UserError
 from footfall.privacy.tokens import python_token
-from footfall.stages.ingest import run_ingest, run_ingest_days
+from footfall.stages.ingest_job import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 

@@ -189,12 +189,12 @@ def cmd_ingest(args: argparse.Namespace, cfg: Config) -> Any:
     days = _days(args)
     key = _key(cfg)
     from footfall.core.calendar import batches
-    from footfall.stages.ingest import run_ingest_days
+    from footfall.stages.ingest_job import run_ingest_days
 
     spark = _spark(cfg)
     summaries = []
     for batch in batches(days, cfg["run.batch_days"]):
-        summaries += run_ingest_days(spark, cfg, batch, key)
+        summaries += [s.as_dict() for s in run_ingest_days(spark, cfg, batch, key)]
     return _totals(summaries)
 
 

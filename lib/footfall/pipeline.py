@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 
 from pyspark.sql import SparkSession
 
@@ -16,11 +17,30 @@ from footfall.core.errors import GateBlocked
 log = logging.getLogger(__name__)
 
 
+def _ingest_all(
+    spark: SparkSession,
+    cfg: Config,
+    ingest_batches: list[list[dt.date]],
+    master_key: bytes,
+    progress: Callable[[str], None],
+) -> int:
+    """Ingest every batch of landing days, a progress step each; the rows read in all."""
+    from footfall.stages.ingest_job import run_ingest_days
+
+    rows = 0
+    for batch in ingest_batches:
+        summaries = run_ingest_days(spark, cfg, batch, master_key)
+        read = sum(s.rows_read for s in summaries)
+        valid = sum(s.rows_valid for s in summaries)
+        rows += read
+        progress(f"ingest {span(batch)}: {valid} valid of {read}")
+    return rows
+
+
 def run_range(
     spark: SparkSession, cfg: Config, d1: dt.date, d2: dt.date, master_key: bytes
 ) -> dict:
     """Run the whole pipeline for d1..d2; raise GateBlocked at the end if any date was blocked."""
-    from footfall.stages.ingest import run_ingest_days
     from footfall.stages.origins import run_origins
     from footfall.stages.presence import run_presence_days
 
@@ -38,13 +58,7 @@ def run_range(
         done += 1
         log.info("[%d/%d] %s (%.0f s elapsed)", done, steps, what, time.monotonic() - started)
 
-    rows = 0
-    for batch in ingest_batches:
-        summaries = run_ingest_days(spark, cfg, batch, master_key)
-        read = sum(int(s.get("rows_read", 0)) for s in summaries)
-        valid = sum(int(s.get("rows_valid", 0)) for s in summaries)
-        rows += read
-        progress(f"ingest {span(batch)}: {valid} valid of {read}")
+    rows = _ingest_all(spark, cfg, ingest_batches, master_key, progress)
     for p in periods:
         summary = run_origins(spark, cfg, p)
         progress(f"origins {p}: {summary}")

@@ -1,39 +1,27 @@
-"""Ingest (METHOD 3): validate in order, quarantine, tokenise, drop duplicates, map cell versions.
+"""Ingest transforms (METHOD 3, 3.1): validate in order, quarantine, tokenise, drop duplicates,
+map cell versions.
 
 Every landing row ends in exactly one of: valid event, quarantined row, dropped duplicate. Raw
 identifiers are replaced by tokens and shapes right after validation: only tokens, shapes and
-scrubbed text are cached, counted or written.
+scrubbed text are cached, counted or written. Pure DataFrame transforms: reading the landing
+files and writing the three tables of METHOD 3.2 is `footfall.stages.ingest_job`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, NoReturn
 
-from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
-from footfall.core import lake, tables
-from footfall.core.calendar import consecutive, span, window_periods
-from footfall.core.config import Config
-from footfall.core.errors import LandingFileError, UserError
+from footfall.core.errors import UserError
 from footfall.privacy.identifiers import scrubbed, shape
-from footfall.privacy.tokens import period_keys_frame, with_tokens
-from footfall.stages import landing
+from footfall.privacy.tokens import with_tokens
 from footfall.stages.landing import FIELDS, Transform
-
-log = logging.getLogger(__name__)
 
 INSTANT = "_instant"
 LOCAL = "_local"
-VALID = "valid"
 MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.QUARANTINE_REASONS
 IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
 IMSI_RE = r"^[0-9]{15}$"
@@ -48,9 +36,6 @@ ISO_FORMATS = tuple(
     for t in ("HH:mm:ss.SSSSSSSSS", "HH:mm:ss", "HH:mm")
 )
 OPEN_END = dt.date(9999, 12, 31)
-
-
-# ---------------------------------------------------------------- transforms
 
 
 def parse_instant(text: Column) -> Column:
@@ -205,233 +190,3 @@ def valid_events(classified: DataFrame) -> DataFrame:
 def quarantined(classified: DataFrame) -> DataFrame:
     """Quarantined rows with their reason (already scrubbed by anonymise)."""
     return classified.where(F.col(C.REASON).isNotNull())
-
-
-# ---------------------------------------------------------------- the job
-
-
-@contextmanager
-def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
-    old = {k: spark.conf.get(k, None) for k in settings}
-    for k, v in settings.items():
-        spark.conf.set(k, v)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
-
-
-def _log_frame(spark: SparkSession, rows: list[dict]) -> DataFrame:
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # session time zone is UTC
-    out = []
-    for values in rows:
-        row: dict[str, object] = dict.fromkeys(tables.INGEST_LOG.columns)
-        row.update({"ingested_at": now, "failed_files": []})
-        row.update(values)
-        out.append(row)
-    return spark.createDataFrame(out, tables.INGEST_LOG.schema)
-
-
-def _landing_between(first: dt.date, last: dt.date) -> lake.Rows:
-    return lake.Rows(C.LANDING_DATE, first, last)
-
-
-def _write_log(spark: SparkSession, cfg: Config, rows: list[dict]) -> None:
-    """Replace the ingest_log rows of the (consecutive) landing days of rows."""
-    days = [r[C.LANDING_DATE] for r in rows]
-    lake.replace_where(
-        _log_frame(spark, rows), cfg, tables.INGEST_LOG, _landing_between(min(days), max(days))
-    )
-
-
-def _fail(
-    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: list[str]
-) -> NoReturn:
-    """Record a failed landing day in ingest_log, then raise LandingFileError naming the files."""
-    message = (
-        f"truncated or unreadable landing file(s) {', '.join(bad)} in "
-        f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
-    )
-    row = {
-        C.LANDING_DATE: landing_date,
-        "status": "failed",
-        "files": [f.name for f in files],
-        "failed_files": bad,
-        "message": message,
-    }
-    _write_log(spark, cfg, [row])
-    log.error("ingest %s failed: %s", landing_date, message)
-    raise LandingFileError(message)
-
-
-def _named_in(message: str, files: list[Path]) -> list[str]:
-    """Files whose name appears as a path segment in a (Spark) error message."""
-    return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
-
-
-def _grouped(spark: SparkSession, cfg: Config, files: list[Path]) -> tuple[dict, list[str], Any]:
-    """The day's files grouped by header (CSV) or schema (Parquet), the names of unreadable
-    ones, and the reader of the groups."""
-    if cfg["ingest.input_format"] == "parquet":
-        return (*landing.parquet_schemas(spark, files), landing.parquet_rows)
-    return (*landing.group_by_header(files), landing.csv_rows)
-
-
-def _raw_rows(
-    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], grouped: tuple
-) -> DataFrame:
-    """The landing rows as raw text with their landing day, from the day's `_grouped` files; a
-    failed ingest_log row first if a file is unreadable."""
-    groups, bad, read = grouped
-    if bad:
-        _fail(spark, cfg, landing_date, files, bad)
-    return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
-
-
-def run_ingest(spark: SparkSession, cfg: Config, landing_date: dt.date, master_key: bytes) -> dict:
-    """Ingest one landing day into events, quarantine and ingest_log, replacing that day's rows."""
-    return run_ingest_days(spark, cfg, [landing_date], master_key)[0]
-
-
-def run_ingest_days(
-    spark: SparkSession, cfg: Config, landing_dates: list[dt.date], master_key: bytes
-) -> list[dict]:
-    """Ingest consecutive landing days in one Spark pass (one read, one write per table), with
-    the same rows as one run per day; a summary per day, in date order.
-
-    A landing day with an unreadable file makes the batch fall back to one run per day, so the
-    days before it are ingested and it fails with its own ingest_log row, as a daily run would."""
-    dates = sorted(landing_dates)
-    if not dates or not consecutive(dates):
-        raise ValueError(f"landing days must be consecutive: {landing_dates}")
-    files = {d: landing.landing_files(cfg, d) for d in dates}  # a missing folder stops all
-    # headers (CSV) or footers (Parquet) read once per file, for this check and the read
-    grouped = {d: _grouped(spark, cfg, f) for d, f in files.items()}
-    one_by_one = len(dates) > 1 and any(g[1] for g in grouped.values())
-    if one_by_one:
-        log.warning("ingest: a landing day has unreadable files; ingesting day by day")
-        return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
-    max_late = cfg["ingest.max_lateness_days"]
-    periods = window_periods(dates, max_late)
-    log.info(
-        "ingest %s: %d landing files, periods %s",
-        span(dates),
-        sum(len(f) for f in files.values()),
-        periods,
-    )
-    settings = {
-        "spark.sql.session.timeZone": "UTC",
-        "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
-        "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
-    }
-    with _session_conf(spark, settings):
-        cells = lake.read_cells(spark, cfg)
-        check_cells(cells)
-        versions = cell_versions(cells)
-        raw = None
-        for d in dates:
-            day = _raw_rows(spark, cfg, d, files[d], grouped[d])
-            raw = day if raw is None else raw.unionByName(day)
-        keys = period_keys_frame(spark, master_key, periods)
-        classified = (
-            raw.transform(with_local_time(cfg.zone))
-            .transform(classify(max_late, versions))
-            .transform(anonymise(keys, max_late))
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
-        try:
-            counts = _classify_counts(spark, cfg, files, classified)
-            if counts is None:  # an unreadable file surfaced while reading: day by day
-                log.warning(
-                    "ingest %s: a landing file failed to read; ingesting day by day", span(dates)
-                )
-            else:
-                summaries = _write_days(spark, cfg, dates, files, classified, counts)
-        finally:
-            classified.unpersist()
-    if counts is None:
-        return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
-    return summaries
-
-
-def _classify_counts(
-    spark: SparkSession, cfg: Config, files: dict[dt.date, list[Path]], classified: DataFrame
-) -> dict[dt.date, dict[str, int]] | None:
-    """Rows per landing day and reason (one pass over the input); None when a file of a
-    several-day batch is unreadable (a one-day run records the failure and raises)."""
-    try:
-        rows = classified.groupBy(C.LANDING_DATE, C.REASON).agg(F.count(F.lit(1)).alias("n"))
-        by_reason = rows.collect()
-    except Exception as exc:  # a truncated gzip surfaces here, while Spark decompresses it
-        if len(files) > 1:
-            return None
-        ((day, day_files),) = files.items()
-        bad = _named_in(str(exc), day_files) or landing.gzip_failures(day_files)
-        if not bad:
-            raise
-        _fail(spark, cfg, day, day_files, bad)
-    counts: dict[dt.date, dict[str, int]] = {d: {} for d in files}
-    for r in by_reason:
-        counts[r[C.LANDING_DATE]][r[C.REASON] or VALID] = int(r["n"])
-    for d, c in counts.items():
-        log.info("ingest %s: classified %s", d, c)
-    return counts
-
-
-def _write_days(
-    spark: SparkSession,
-    cfg: Config,
-    dates: list[dt.date],
-    files: dict[dt.date, list[Path]],
-    classified: DataFrame,
-    counts: dict[dt.date, dict[str, int]],
-) -> list[dict]:
-    """Replace the landing days in events, quarantine and ingest_log; a summary per day."""
-    first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
-    landing_days = _landing_between(dates[0], dates[-1])
-    # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
-    event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
-    # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
-    # (big-region) partition by size instead of writing one huge file from one task
-    events = classified.transform(valid_events).hint(
-        "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
-    )
-    lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
-    written = (
-        lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
-        .groupBy(C.LANDING_DATE)
-        .count()
-        .collect()
-    )
-    valid = {r[C.LANDING_DATE]: int(r["count"]) for r in written}
-    lake.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
-    summaries, log_rows = [], []
-    for d in dates:
-        c, rows_valid = counts[d], valid.get(d, 0)
-        per_reason = {f"q_{r}": c.get(r, 0) for r in C.QUARANTINE_REASONS}
-        summary = {
-            "landing_date": str(d),
-            "rows_read": sum(c.values()),
-            "rows_valid": rows_valid,
-            "rows_quarantined": sum(per_reason.values()),
-            "rows_duplicate": c.get(VALID, 0) - rows_valid,
-            **per_reason,
-        }
-        values = {k: v for k, v in summary.items() if k != "landing_date"}
-        names = [f.name for f in files[d]]
-        log_rows.append({C.LANDING_DATE: d, "status": "ok", "files": names, **values})
-        log.info(
-            "ingest %s: read %d = valid %d + quarantined %d + duplicate %d",
-            d,
-            summary["rows_read"],
-            rows_valid,
-            summary["rows_quarantined"],
-            summary["rows_duplicate"],
-        )
-        summaries.append({**summary, "files": len(files[d])})
-    _write_log(spark, cfg, log_rows)
-    return summaries

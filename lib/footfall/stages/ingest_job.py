@@ -1,0 +1,266 @@
+"""Ingest job (METHOD 3, 3.2): read landing days, classify them with the `ingest` transforms,
+replace their rows in events, quarantine and ingest_log, and count them.
+
+`rows_read = rows_valid + rows_quarantined + rows_duplicate` for every landing day, recorded in
+ingest_log (`ingest_log.LandingDaySummary`); an unreadable landing file fails its day with its
+own ingest_log row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from footfall.core import columns as C
+from footfall.core import lake, tables
+from footfall.core.calendar import consecutive, span, window_periods
+from footfall.core.config import Config
+from footfall.core.errors import LandingFileError
+from footfall.privacy.tokens import period_keys_frame
+from footfall.stages import landing
+from footfall.stages.ingest import (
+    anonymise,
+    cell_versions,
+    check_cells,
+    classify,
+    quarantined,
+    valid_events,
+    with_local_time,
+)
+from footfall.stages.ingest_log import VALID, LandingDaySummary, landing_between, write_log
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    old = {k: spark.conf.get(k, None) for k in settings}
+    for k, v in settings.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
+
+
+def _settings(cfg: Config) -> dict[str, str]:
+    """The session conf of an ingest run."""
+    return {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
+        "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
+    }
+
+
+def _fail(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: list[str]
+) -> NoReturn:
+    """Record a failed landing day in ingest_log, then raise LandingFileError naming the files."""
+    message = (
+        f"truncated or unreadable landing file(s) {', '.join(bad)} in "
+        f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
+    )
+    row = {
+        C.LANDING_DATE: landing_date,
+        "status": "failed",
+        "files": [f.name for f in files],
+        "failed_files": bad,
+        "message": message,
+    }
+    write_log(spark, cfg, [row])
+    log.error("ingest %s failed: %s", landing_date, message)
+    raise LandingFileError(message)
+
+
+def _named_in(message: str, files: list[Path]) -> list[str]:
+    """Files whose name appears as a path segment in a (Spark) error message."""
+    return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
+
+
+def _grouped(spark: SparkSession, cfg: Config, files: list[Path]) -> tuple[dict, list[str], Any]:
+    """The day's files grouped by header (CSV) or schema (Parquet), the names of unreadable
+    ones, and the reader of the groups."""
+    if cfg["ingest.input_format"] == "parquet":
+        return (*landing.parquet_schemas(spark, files), landing.parquet_rows)
+    return (*landing.group_by_header(files), landing.csv_rows)
+
+
+def _raw_rows(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], grouped: tuple
+) -> DataFrame:
+    """The landing rows as raw text with their landing day, from the day's `_grouped` files; a
+    failed ingest_log row first if a file is unreadable."""
+    groups, bad, read = grouped
+    if bad:
+        _fail(spark, cfg, landing_date, files, bad)
+    return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
+
+
+def run_ingest(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, master_key: bytes
+) -> LandingDaySummary:
+    """Ingest one landing day into events, quarantine and ingest_log, replacing that day's rows."""
+    return run_ingest_days(spark, cfg, [landing_date], master_key)[0]
+
+
+def run_ingest_days(
+    spark: SparkSession, cfg: Config, landing_dates: list[dt.date], master_key: bytes
+) -> list[LandingDaySummary]:
+    """Ingest consecutive landing days in one Spark pass (one read, one write per table), with
+    the same rows as one run per day; a summary per day, in date order.
+
+    A landing day with an unreadable file makes the batch fall back to one run per day, so the
+    days before it are ingested and it fails with its own ingest_log row, as a daily run would."""
+    dates = sorted(landing_dates)
+    if not dates or not consecutive(dates):
+        raise ValueError(f"landing days must be consecutive: {landing_dates}")
+    files = {d: landing.landing_files(cfg, d) for d in dates}  # a missing folder stops all
+    # headers (CSV) or footers (Parquet) read once per file, for this check and the read
+    grouped = {d: _grouped(spark, cfg, f) for d, f in files.items()}
+    if len(dates) > 1 and any(g[1] for g in grouped.values()):
+        log.warning("ingest: a landing day has unreadable files; ingesting day by day")
+        return _day_by_day(spark, cfg, dates, master_key)
+    summaries = _ingest_batch(spark, cfg, files, grouped, master_key)
+    if summaries is None:  # an unreadable file surfaced while reading: day by day
+        return _day_by_day(spark, cfg, dates, master_key)
+    return summaries
+
+
+def _day_by_day(
+    spark: SparkSession, cfg: Config, dates: list[dt.date], master_key: bytes
+) -> list[LandingDaySummary]:
+    return [run_ingest_days(spark, cfg, [d], master_key)[0] for d in dates]
+
+
+def _ingest_batch(
+    spark: SparkSession,
+    cfg: Config,
+    files: dict[dt.date, list[Path]],
+    grouped: dict[dt.date, tuple],
+    master_key: bytes,
+) -> list[LandingDaySummary] | None:
+    """Classify, count and write the days of files (in date order) in one pass; None when a
+    file of a several-day batch failed to read."""
+    dates = list(files)
+    max_late = cfg["ingest.max_lateness_days"]
+    periods = window_periods(dates, max_late)
+    log.info(
+        "ingest %s: %d landing files, periods %s",
+        span(dates),
+        sum(len(f) for f in files.values()),
+        periods,
+    )
+    with _session_conf(spark, _settings(cfg)):
+        cells = lake.read_cells(spark, cfg)
+        check_cells(cells)
+        versions = cell_versions(cells)
+        raw = None
+        for d in dates:
+            day = _raw_rows(spark, cfg, d, files[d], grouped[d])
+            raw = day if raw is None else raw.unionByName(day)
+        keys = period_keys_frame(spark, master_key, periods)
+        classified = (
+            raw.transform(with_local_time(cfg.zone))
+            .transform(classify(max_late, versions))
+            .transform(anonymise(keys, max_late))
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        try:
+            counts = _classify_counts(spark, cfg, files, classified)
+            if counts is None:
+                log.warning(
+                    "ingest %s: a landing file failed to read; ingesting day by day", span(dates)
+                )
+                return None
+            return _write_days(spark, cfg, files, classified, counts)
+        finally:
+            classified.unpersist()
+
+
+def _classify_counts(
+    spark: SparkSession, cfg: Config, files: dict[dt.date, list[Path]], classified: DataFrame
+) -> dict[dt.date, dict[str, int]] | None:
+    """Rows per landing day and reason (one pass over the input); None when a file of a
+    several-day batch is unreadable (a one-day run records the failure and raises)."""
+    try:
+        rows = classified.groupBy(C.LANDING_DATE, C.REASON).agg(F.count(F.lit(1)).alias("n"))
+        by_reason = rows.collect()
+    except Exception as exc:  # a truncated gzip surfaces here, while Spark decompresses it
+        if len(files) > 1:
+            return None
+        ((day, day_files),) = files.items()
+        bad = _named_in(str(exc), day_files) or landing.gzip_failures(day_files)
+        if not bad:
+            raise
+        _fail(spark, cfg, day, day_files, bad)
+    counts: dict[dt.date, dict[str, int]] = {d: {} for d in files}
+    for r in by_reason:
+        counts[r[C.LANDING_DATE]][r[C.REASON] or VALID] = int(r["n"])
+    for d, c in counts.items():
+        log.info("ingest %s: classified %s", d, c)
+    return counts
+
+
+def _write_events(
+    spark: SparkSession, cfg: Config, dates: list[dt.date], classified: DataFrame
+) -> dict[dt.date, int]:
+    """Replace the landing days' valid events; the events written per landing day."""
+    first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
+    landing_days = landing_between(dates[0], dates[-1])
+    # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
+    event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
+    # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
+    # (big-region) partition by size instead of writing one huge file from one task
+    events = classified.transform(valid_events).hint(
+        "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
+    )
+    lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
+    written = (
+        lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
+        .groupBy(C.LANDING_DATE)
+        .count()
+        .collect()
+    )
+    return {r[C.LANDING_DATE]: int(r["count"]) for r in written}
+
+
+def _write_days(
+    spark: SparkSession,
+    cfg: Config,
+    files: dict[dt.date, list[Path]],
+    classified: DataFrame,
+    counts: dict[dt.date, dict[str, int]],
+) -> list[LandingDaySummary]:
+    """Replace the landing days of files in events, quarantine and ingest_log; a summary per
+    day."""
+    dates = list(files)
+    valid = _write_events(spark, cfg, dates, classified)
+    landing_days = landing_between(dates[0], dates[-1])
+    lake.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
+    summaries = [
+        LandingDaySummary.from_counts(d, counts[d], valid.get(d, 0), files[d]) for d in dates
+    ]
+    for s in summaries:
+        log.info(
+            "ingest %s: read %d = valid %d + quarantined %d + duplicate %d",
+            s.landing_date,
+            s.rows_read,
+            s.rows_valid,
+            s.rows_quarantined,
+            s.rows_duplicate,
+        )
+    write_log(spark, cfg, [s.log_row() for s in summaries])
+    return summaries
