@@ -73,4 +73,4 @@ def areas_frame(spark):
 def write_origins(spark, cfg, period: str, homes: dict[str, str | None]) -> None:
     """Replace a period's origins rows (see origins_rows)."""
     df = spark.createDataFrame(origins_rows(period, homes), tables.ORIGINS.schema)
-    lake.replace_where(df, cfg, tables.ORIGINS, f"period = '{period}'")
+    lake.replace_where(df, cfg, tables.ORIGINS, lake.Rows("period", period))

@@ -14,11 +14,12 @@ from footfall.stages.origins import assign_origins
 from footfall.stages.presence import (
     hourly_presence,
     present_hours,
-    read_date_events,
+    read_stay_events,
     run_presence,
     run_presence_days,
     subscriber_origins,
 )
+from footfall.stages.stays import StayRule
 from presence_data import (
     areas_frame,
     config_under,
@@ -31,10 +32,12 @@ from presence_data import (
 from pyspark.sql import functions as F
 
 DAY = dt.date(2026, 3, 10)
+SPRING, AUTUMN = dt.date(2026, 3, 29), dt.date(2026, 10, 25)
 HOME_MCCS = ["234", "235"]
-# R1 (population 1000) has 4 residents: weight 250; R2 (500) has 1: weight 500;
-# unknown home: national 1500 / 5 residents = 300; roamer: 1
-HOMES = {"h1": "A1", "h2": "A1", "h3": "A1", "h4": "A2", "h5": "A3", "u1": None}
+# N = 5 domestic subscribers, K = 4 known homes: R1 (population 1000) has 2 of them, weight
+# 1000 * 4 / (2 * 5) = 400; R2 (500) has 2: 500 * 4 / (2 * 5) = 200; an unknown home weighs
+# P / N = 1500 / 5 = 300 (METHOD 6: 2 * 400 + 2 * 200 + 300 = 1500 = P); a roamer 1
+HOMES = {"h1": "A1", "h2": "A1", "h3": "A3", "h4": "A3", "u1": None}
 
 
 def _rows(table, date):
@@ -45,7 +48,9 @@ def _rows(table, date):
 
 @pytest.fixture(scope="module")
 def presence_run(spark, tmp_path_factory):
-    """One date of events (and one of the next day that must not count), k_min 2."""
+    """One date of events (and one of the next day that must not count), k_min 2. With stays
+    (METHOD 5.1) h1 (09:10, 09:40, 10:30 in A1) is in A1 from 08:40 to 11:00: hours 8, 9, 10;
+    a lone event at :30 covers its own hour only (30 min either side)."""
     cfg = config_under(
         tmp_path_factory.mktemp("presence"),
         release__k_min=2,
@@ -64,7 +69,7 @@ def presence_run(spark, tmp_path_factory):
             event("u1", "2026-03-10", 9, "A1"),
             event("r1", "2026-03-10", 9, "A1", mcc="208"),
             event("h1", "2026-03-10", 10, "A1"),
-            event("h5", "2026-03-10", 9, "A3"),
+            event("h4", "2026-03-10", 9, "A3"),
             event("h3", "2026-03-11", 9, "A1"),  # another date's partition
         ],
     )
@@ -76,17 +81,17 @@ def test_subscriber_weights_follow_home_region_population(spark):
     origins = spark.createDataFrame(origins_rows("2026-03", HOMES), tables.ORIGINS.schema)
     areas = areas_frame(spark)
     subscribers = spark.createDataFrame(
-        [("h1", "234"), ("h5", "234"), ("u1", "235"), ("r1", "208"), ("late", "234")],
+        [("h1", "234"), ("h3", "234"), ("u1", "235"), ("r1", "208"), ("late", "234")],
         f"{C.TOKEN} string, {C.MCC} string",
     )
     got = assign_origins(subscribers, origins, "district", HOME_MCCS).transform(
         lambda df: with_weights(df, origins, areas, HOME_MCCS)
     )
     weights = {r[C.TOKEN]: r[C.WEIGHT] for r in got.collect()}
-    assert weights == {"h1": 250.0, "h5": 500.0, "u1": 300.0, "r1": 1.0, "late": 300.0}
+    assert weights == {"h1": 400.0, "h3": 200.0, "u1": 300.0, "r1": 1.0, "late": 300.0}
 
 
-def test_unknown_home_weight_is_one_when_nobody_has_a_known_home(spark):
+def test_unknown_home_weight_is_population_over_subscribers_when_no_home_is_known(spark):
     origins = spark.createDataFrame(
         [("u1", "2026-03", None, None, None, 1, 0)], tables.ORIGINS.schema
     )
@@ -95,7 +100,7 @@ def test_unknown_home_weight_is_one_when_nobody_has_a_known_home(spark):
     got = assign_origins(subscribers, origins, "district", HOME_MCCS).transform(
         lambda df: with_weights(df, origins, areas, HOME_MCCS)
     )
-    assert got.first()[C.WEIGHT] == 1.0
+    assert got.first()[C.WEIGHT] == 1500.0  # P / N with N = 1
 
 
 def test_audit_hourly_counts_distinct_subscribers_per_origin_and_all(spark, presence_run):
@@ -103,14 +108,16 @@ def test_audit_hourly_counts_distinct_subscribers_per_origin_and_all(spark, pres
     got = _rows(tables.AUDIT_HOURLY, DAY)(spark, cfg)
     expected = spark.createDataFrame(
         [
-            (DAY, 9, "A1", "D1", 2, 500.0),
+            (DAY, 8, "A1", "D1", 1, 400.0),  # h1's edge before 09:10
+            (DAY, 8, "A1", "all", 1, 400.0),
+            (DAY, 9, "A1", "D1", 2, 800.0),
             (DAY, 9, "A1", "unknown", 1, 300.0),
             (DAY, 9, "A1", "roamer:208", 1, 1.0),
-            (DAY, 9, "A1", "all", 4, 801.0),
-            (DAY, 10, "A1", "D1", 1, 250.0),
-            (DAY, 10, "A1", "all", 1, 250.0),
-            (DAY, 9, "A3", "D2", 1, 500.0),
-            (DAY, 9, "A3", "all", 1, 500.0),
+            (DAY, 9, "A1", "all", 4, 1101.0),
+            (DAY, 10, "A1", "D1", 1, 400.0),
+            (DAY, 10, "A1", "all", 1, 400.0),
+            (DAY, 9, "A3", "D2", 1, 200.0),
+            (DAY, 9, "A3", "all", 1, 200.0),
         ],
         got.schema,
     )
@@ -124,12 +131,12 @@ def test_audit_daily_counts_each_subscriber_once_per_area_and_day(spark, presenc
     got = _rows(tables.AUDIT_DAILY, DAY)(spark, cfg)
     expected = spark.createDataFrame(
         [
-            (DAY, "A1", "D1", 2, 500.0),
+            (DAY, "A1", "D1", 2, 800.0),
             (DAY, "A1", "unknown", 1, 300.0),
             (DAY, "A1", "roamer:208", 1, 1.0),
-            (DAY, "A1", "all", 4, 801.0),
-            (DAY, "A3", "D2", 1, 500.0),
-            (DAY, "A3", "all", 1, 500.0),
+            (DAY, "A1", "all", 4, 1101.0),
+            (DAY, "A3", "D2", 1, 200.0),
+            (DAY, "A3", "all", 1, 200.0),
         ],
         got.schema,
     )
@@ -139,20 +146,20 @@ def test_audit_daily_counts_each_subscriber_once_per_area_and_day(spark, presenc
 def test_candidates_are_disclosure_controlled_and_rounded(spark, presence_run):
     cfg, summary = presence_run
     hourly = _rows(tables.CANDIDATE_HOURLY, DAY)(spark, cfg)
-    # k_min 2: unknown (1) and roamer:208 (1) merge into other (2, 301 -> 300); hour 10 and A3
-    # have a total of 1 and release nothing
+    # k_min 2: unknown (1) and roamer:208 (1) merge into other (2, 301 -> 300); hours 8 and 10
+    # and A3 have a total of 1 and release nothing
     expected = spark.createDataFrame(
-        [(DAY, 9, "A1", "D1", 500), (DAY, 9, "A1", "other", 300), (DAY, 9, "A1", "all", 800)],
+        [(DAY, 9, "A1", "D1", 800), (DAY, 9, "A1", "other", 300), (DAY, 9, "A1", "all", 1100)],
         hourly.schema,
     )
     assert_df_equality(hourly, expected, ignore_row_order=True, ignore_nullable=True)
     daily = _rows(tables.CANDIDATE_DAILY, DAY)(spark, cfg)
     expected = spark.createDataFrame(
-        [(DAY, "A1", "D1", 500), (DAY, "A1", "other", 300), (DAY, "A1", "all", 800)],
+        [(DAY, "A1", "D1", 800), (DAY, "A1", "other", 300), (DAY, "A1", "all", 1100)],
         daily.schema,
     )
     assert_df_equality(daily, expected, ignore_row_order=True, ignore_nullable=True)
-    assert summary["candidate_hourly_rows"] == 3 and summary["audit_hourly_rows"] == 8
+    assert summary["candidate_hourly_rows"] == 3 and summary["audit_hourly_rows"] == 10
 
 
 def test_presence_rerun_is_idempotent(spark, presence_run):
@@ -176,7 +183,7 @@ def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spar
         event("h2", "2026-03-10", 9, "A1"),
         event("h1", "2026-03-11", 9, "A1"),
         event("h1", "2026-03-11", 23, "A2"),
-        event("h4", "2026-03-11", 9, "A1"),
+        event("h2", "2026-03-11", 9, "A1"),
         event("r1", "2026-03-11", 10, "A1", mcc="208"),
     ]
     got = {}
@@ -199,9 +206,9 @@ def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spar
     assert got["batch"] == got["per_date"]
 
 
-def test_presence_reads_only_the_dates_partition(spark, presence_run):
+def test_presence_reads_only_its_dates_partitions_and_their_neighbours(spark, presence_run):
     cfg, _ = presence_run
-    plan = read_date_events(spark, cfg, DAY)._jdf.queryExecution().executedPlan().toString()
+    plan = read_stay_events(spark, cfg, DAY, DAY)._jdf.queryExecution().executedPlan().toString()
     assert "event_date" in plan.split("PartitionFilters")[1].split("]")[0]
 
 
@@ -229,7 +236,7 @@ def test_dst_days_have_23_hour_bins_in_spring_and_one_repeated_bin_in_autumn(spa
     assert autumn[0][1] != autumn[1][1]  # two instants, one local hour
     hourly = (
         spark.createDataFrame(spring + autumn, tables.EVENTS.schema)
-        .transform(present_hours)
+        .transform(present_hours(StayRule(), "Europe/London", SPRING, AUTUMN))
         .transform(subscriber_origins(origins, areas_frame(spark), "district", HOME_MCCS))
         .transform(hourly_presence("district"))
         .where(F.col(C.ORIGIN_ID) == "all")
@@ -238,3 +245,50 @@ def test_dst_days_have_23_hour_bins_in_spring_and_one_repeated_bin_in_autumn(spa
     spring_hours = sorted(h for d, h in bins if d == dt.date(2026, 3, 29))
     assert spring_hours == [0, *range(2, 24)]
     assert {h: n for (d, h), n in bins.items() if d == dt.date(2026, 10, 25)} == {1: 2}
+
+
+def test_presence_of_a_date_bridges_from_the_previous_evening(spark, make_cfg):
+    # 22:30 and 07:30 in A1, 9 h apart: present on 03-11 from midnight to 08:00 (METHOD 5.1)
+    cfg = make_cfg(release__k_min=1, release__rounding=1)
+    write_areas(cfg)
+    write_origins(spark, cfg, "2026-03", HOMES)
+    write_events(
+        spark, cfg, [event("h1", "2026-03-10", 22, "A1"), event("h1", "2026-03-11", 7, "A1")]
+    )
+    run_presence(spark, cfg, dt.date(2026, 3, 11))
+    got = _rows(tables.AUDIT_HOURLY, dt.date(2026, 3, 11))(spark, cfg)
+    hours = sorted(r[C.HOUR] for r in got.where(F.col(C.ORIGIN_ID) == "all").collect())
+    assert hours == list(range(8))
+
+
+def test_presence_of_a_period_first_date_reads_no_event_of_the_previous_period(spark, make_cfg):
+    # m1's last March event at 23:50 has an edge to 00:20 on 04-01, but its token is March's
+    cfg = make_cfg(release__k_min=1, release__rounding=1)
+    write_areas(cfg)
+    write_origins(spark, cfg, "2026-04", {"p1": "A1"})
+    write_events(
+        spark,
+        cfg,
+        [event("m1", "2026-03-31", 23, "A1", minute=50), event("p1", "2026-04-01", 10, "A1")],
+    )
+    run_presence(spark, cfg, dt.date(2026, 4, 1))
+    got = _rows(tables.AUDIT_HOURLY, dt.date(2026, 4, 1))(spark, cfg)
+    assert sorted(
+        (r[C.HOUR], r[C.SUBSCRIBERS]) for r in got.collect() if r[C.ORIGIN_ID] == "all"
+    ) == [(10, 1)]
+
+
+def test_domestic_weights_add_up_to_the_population_when_most_homes_are_unknown(spark):
+    # N = 10, K = 2 (one home in each region): R1 1000 * 2 / (1 * 10) = 200, R2 500 * 2 /
+    # (1 * 10) = 100, each of the 8 unknown 1500 / 10 = 150: 200 + 100 + 1200 = 1500 = P
+    homes = {"k1": "A1", "k2": "A3", **{f"u{i}": None for i in range(8)}}
+    origins = spark.createDataFrame(origins_rows("2026-03", homes), tables.ORIGINS.schema)
+    subscribers = spark.createDataFrame(
+        [(t, "234") for t in homes], f"{C.TOKEN} string, {C.MCC} string"
+    )
+    got = assign_origins(subscribers, origins, "district", HOME_MCCS).transform(
+        lambda df: with_weights(df, origins, areas_frame(spark), HOME_MCCS)
+    )
+    weights = {r[C.TOKEN]: r[C.WEIGHT] for r in got.collect()}
+    assert (weights["k1"], weights["k2"], weights["u0"]) == (200.0, 100.0, 150.0)
+    assert sum(weights.values()) == 1500.0

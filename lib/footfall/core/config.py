@@ -41,6 +41,18 @@ SPEC: dict[str, tuple[Any, str]] = {
     "subscribers.home_mccs": ("list[str]", "MCCs of domestic subscribers; others are roamers"),
     "origins.level": (str, "origin granularity: area, district or region"),
     "origins.min_nights": (int, "nights at the modal area needed for a known home"),
+    "presence.bridge_same_area_minutes": (
+        int,
+        "a gap between two events in one area up to this long is a stay there (METHOD 5.1)",
+    ),
+    "presence.bridge_other_area_minutes": (
+        int,
+        "a gap between events in two areas up to this long is split at its midpoint (5.1)",
+    ),
+    "presence.edge_minutes": (
+        int,
+        "otherwise each side of a gap (and before a first, after a last event) counts this long",
+    ),
     "release.k_min": (int, "minimum distinct subscribers behind any released value"),
     "release.rounding": (int, "released values are rounded half-up to a multiple of this"),
     "quality.max_quarantine_rate": (float, "critical: quarantined/rows_read must stay under"),
@@ -80,6 +92,7 @@ SPEC: dict[str, tuple[Any, str]] = {
 SPARK_PREFIX = "spark."
 
 ORIGIN_LEVELS = ("area", "district", "region")
+MAX_STAY_MINUTES = 1440
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -276,6 +289,14 @@ def validate(cfg: Config) -> None:
     ):
         if v[key] < 1:
             raise UserError(f"{key} must be >= 1")
+    for key in (
+        "presence.bridge_same_area_minutes",
+        "presence.bridge_other_area_minutes",
+        "presence.edge_minutes",
+    ):
+        # presence of a date reads the events of the dates next to it: no stay may reach further
+        if not 0 <= v[key] <= MAX_STAY_MINUTES:
+            raise UserError(f"{key} must be between 0 and {MAX_STAY_MINUTES} (one day)")
     for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):
         if not 0 <= v[key] <= 1:
             raise UserError(f"{key} must be between 0 and 1")

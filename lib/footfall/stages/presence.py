@@ -1,10 +1,12 @@
-"""Origin-presence per date (METHOD 5), extrapolated (METHOD 6), audit and candidate tables."""
+"""Origin-presence per date (METHOD 5.2) from stays (5.1), extrapolated (METHOD 6), disclosure
+controlled (METHOD 7): the audit and candidate tables of METHOD 8."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -12,32 +14,37 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
-from footfall.core.calendar import consecutive, period_of, span
+from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy import disclosure
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
+from footfall.stages.stays import StayRule, hour_bins, hour_marks, intervals
 
 log = logging.getLogger(__name__)
 
 
-def present_hours(events: DataFrame) -> DataFrame:
-    """Distinct (date, hour, area, token, mcc) rows: who is present where, per local hour."""
-    # Grouping by (token, area, hour) with map-side partial aggregation collapses a subscriber's
-    # repeated events before the shuffle, and hashing on the token spreads a busy city-centre
-    # area at rush hour over every task instead of one. mcc follows from the token.
-    return (
-        events.groupBy(
-            F.col(C.EVENT_DATE).alias(C.DATE),
-            F.col(C.EVENT_HOUR).alias(C.HOUR),
-            C.AREA_ID,
-            C.TOKEN,
-            C.MCC,
+def present_hours(
+    rule: StayRule, zone: str, first: dt.date, last: dt.date
+) -> Callable[[DataFrame], DataFrame]:
+    """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
+    token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2)."""
+    marks = hour_marks(zone, first, last)
+
+    def _apply(events: DataFrame) -> DataFrame:
+        # grouped with the token among the keys: the window's hash partitioning by token
+        # satisfies it, so the distinct rows need no second shuffle of event-sized data
+        return (
+            events.transform(intervals(rule))
+            .transform(hour_bins(zone, marks))
+            .where(F.col(C.DATE).between(F.lit(first), F.lit(last)))
+            .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
+            .count()
+            .select(C.DATE, C.HOUR, C.AREA_ID, C.TOKEN, C.MCC)
         )
-        .count()
-        .drop("count")
-    )
+
+    return _apply
 
 
 def subscriber_origins(
@@ -97,19 +104,74 @@ def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
     return _apply
 
 
-def read_dates_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
-    """The events partitions of the local dates first..last (and only those)."""
-    return lake.read_events(spark, cfg, first, last)
-
-
-def read_date_events(spark: SparkSession, cfg: Config, date: dt.date) -> DataFrame:
-    """The events partition of one local date (and only that)."""
-    return read_dates_events(spark, cfg, date, date)
+def read_stay_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
+    """The events partitions that presence of first..last reads: those dates and the dates next
+    to them within the same period (a stay may reach into the next or previous date; tokens of
+    another period are never linked, METHOD 5.1)."""
+    period_first, period_last = period_bounds(period_of(first))
+    before = max(first - dt.timedelta(days=1), period_first)
+    after = min(last + dt.timedelta(days=1), period_last)
+    return lake.read_events(spark, cfg, before, after)
 
 
 def run_presence(spark: SparkSession, cfg: Config, date: dt.date) -> dict:
     """Audit and candidate origin-presence tables for one local date."""
     return run_presence_days(spark, cfg, [date])[0]
+
+
+def _period_origins(spark: SparkSession, cfg: Config, period: str, text: str) -> DataFrame:
+    """The period's origins rows; a UserError naming the job to run when there are none."""
+    origins = lake.read_slice(spark, cfg, tables.ORIGINS, lake.Rows(C.PERIOD, period))
+    stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
+    if not stats["n"]:
+        raise UserError(
+            f"no origins for period {period}: run `footfall origins --period {period}` first"
+        )
+    if not stats["known"]:
+        log.warning("presence %s: no known homes in %s; every weight is P / N", text, period)
+    return origins
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One aggregate of the weighted present rows and the two tables it is written to."""
+
+    name: str
+    aggregate: Callable[[str], Callable[[DataFrame], DataFrame]]
+    audit: tables.Table
+    candidate: tables.Table
+    group: tuple[str, ...]
+
+
+OUTPUTS = (
+    _Output("hourly", hourly_presence, tables.AUDIT_HOURLY, tables.CANDIDATE_HOURLY,
+            disclosure.HOURLY_GROUP),
+    _Output("daily", daily_presence, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY,
+            disclosure.DAILY_GROUP),
+)  # fmt: skip
+
+
+def _write_output(
+    rows: DataFrame, cfg: Config, out: _Output, where: lake.Rows, kept: list[DataFrame]
+) -> tuple[dict[str, int | None], dict[tuple[dt.date, str], int]]:
+    """Audit rows, then the disclosure-controlled candidates computed from exactly the audit
+    rows written (so every candidate traces to them); Delta versions and rows per date."""
+    level, k_min, rounding = cfg["origins.level"], cfg["release.k_min"], cfg["release.rounding"]
+    # one task (so one file) per date: a date's rows are few (area x hour x origin), and the
+    # release reads them date by date
+    audit = rows.transform(out.aggregate(level)).repartition(C.DATE)
+    audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(audit)
+    versions = {f"audit_{out.name}": lake.replace_where(audit, cfg, out.audit, where)}
+    candidates = disclosure.control(audit, out.group, k_min, rounding)
+    candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(candidates)
+    versions[f"candidate_{out.name}"] = lake.replace_where(candidates, cfg, out.candidate, where)
+    counts = {}
+    for what, frame in (("audit", audit), ("candidate", candidates)):
+        for r in frame.groupBy(C.DATE).count().collect():
+            counts[(r[C.DATE], f"{what}_{out.name}_rows")] = int(r["count"])
+    return versions, counts
 
 
 def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[dict]:
@@ -119,60 +181,39 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     period, level = period_of(dates[0]), cfg["origins.level"]
     if not consecutive(dates) or any(period_of(d) != period for d in dates):
         raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
-    origins = lake.read_slice(spark, cfg, tables.ORIGINS, lake.Rows(C.PERIOD, period))
-    stats = origins.agg(F.count("*").alias("n"), F.count(C.HOME_AREA_ID).alias("known")).first()
-    if not stats["n"]:
-        raise UserError(
-            f"no origins for period {period}: run `footfall origins --period {period}` first"
-        )
-    dates_text = span(dates)
-    if not stats["known"]:
-        log.warning(
-            "presence %s: no known homes in %s; unknown-home weight is 1", dates_text, period
-        )
-    events = read_dates_events(spark, cfg, dates[0], dates[-1])
+    text = span(dates)
+    origins = _period_origins(spark, cfg, period, text)
     home_mccs = cfg["subscribers.home_mccs"]
-    rows = events.transform(present_hours).transform(
-        subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs)
+    rows = (
+        read_stay_events(spark, cfg, dates[0], dates[-1])
+        .transform(present_hours(StayRule.from_config(cfg), cfg.zone, dates[0], dates[-1]))
+        .transform(subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs))
     )
-    where = lake.Rows(C.DATE, dates[0], dates[-1])
-    log.info("presence %s: writing audit and candidate tables (origin level %s)", dates_text, level)
-    k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
-    # the distinct weighted rows feed both audit tables: kept so the events are read once; the
-    # audit rows (small: area x hour x origin) are kept too, and the candidates computed from
-    # exactly the rows written to the audit tables, so every candidate traces to them
+    log.info("presence %s: writing audit and candidate tables (origin level %s)", text, level)
+    # the distinct weighted rows feed both audit tables: kept so the events are read once
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-    kept, versions, counts = [rows], {}, {d: {} for d in dates}
+    kept, versions, counts = [rows], {}, {}
     try:
-        for name, make, audit_t, cand_t, group in (
-            ("hourly", hourly_presence, tables.AUDIT_HOURLY, tables.CANDIDATE_HOURLY,
-             disclosure.HOURLY_GROUP),
-            ("daily", daily_presence, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY,
-             disclosure.DAILY_GROUP),
-        ):  # fmt: skip
-            # one task (so one file) per date: a date's rows are few (area x hour x origin),
-            # and the release reads them date by date
-            audit = rows.transform(make(level)).repartition(C.DATE)
-            audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
-            kept.append(audit)
-            versions[f"audit_{name}"] = lake.replace_where(audit, cfg, audit_t, where)
-            candidates = disclosure.control(audit, group, k_min, rounding)
-            candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
-            kept.append(candidates)
-            versions[f"candidate_{name}"] = lake.replace_where(candidates, cfg, cand_t, where)
-            for what, frame in (("audit", audit), ("candidate", candidates)):
-                for r in frame.groupBy(C.DATE).count().collect():
-                    counts[r[C.DATE]][f"{what}_{name}_rows"] = int(r["count"])
+        for out in OUTPUTS:
+            written, rows_per_date = _write_output(
+                rows, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept
+            )
+            versions.update(written)
+            counts.update(rows_per_date)
     finally:
         for frame in kept:
             frame.unpersist()
-    summaries = []
-    for d in dates:
-        summary = {"date": str(d), "period": period, "origin_level": level}
-        for what in ("audit", "candidate"):
-            for name in ("hourly", "daily"):
-                summary[f"{what}_{name}_rows"] = counts[d].get(f"{what}_{name}_rows", 0)
-        summary.update({f"{name}_version": v for name, v in versions.items()})
-        log.info("presence %s: %s", d, summary)
-        summaries.append(summary)
-    return summaries
+    return [_summary(d, period, level, counts, versions) for d in dates]
+
+
+def _summary(
+    date: dt.date, period: str, level: str, counts: dict, versions: dict[str, int | None]
+) -> dict:
+    summary: dict = {"date": str(date), "period": period, "origin_level": level}
+    for what in ("audit", "candidate"):
+        for name in ("hourly", "daily"):
+            key = f"{what}_{name}_rows"
+            summary[key] = counts.get((date, key), 0)
+    summary.update({f"{name}_version": v for name, v in versions.items()})
+    log.info("presence %s: %s", date, summary)
+    return summary

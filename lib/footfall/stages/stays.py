@@ -1,0 +1,156 @@
+"""Stays between events (METHOD 5.1) and the local hour bins they overlap (METHOD 2, 5.2).
+
+Per token, events are ordered by instant (ties: cell_id, then event_type) with one window; each
+gap becomes at most two intervals of instants (bridged within one area, split at the midpoint
+between areas, otherwise an edge on each side); the first event of the token gets an edge
+before it and the last one an edge after it. An interval becomes the local hour bins it
+overlaps by a positive duration: the bin of its start and of every local hour boundary inside
+it, never one row per minute. All of it is Spark built-ins (window functions, higher-order
+array functions); instants are microseconds since the epoch (`unix_micros`), so midpoints of
+whole-second or whole-millisecond events are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from footfall.core import columns as C
+from footfall.core.config import Config
+
+MINUTE_US = 60_000_000
+HOUR_US = 60 * MINUTE_US
+START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
+_T, _POINT, _LOCAL = "_t", "_point", "_local"
+
+
+@dataclass(frozen=True)
+class StayRule:
+    """The three limits of METHOD 5.1, in minutes."""
+
+    bridge_same_area_minutes: int = 720
+    bridge_other_area_minutes: int = 120
+    edge_minutes: int = 30
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> StayRule:
+        return cls(
+            cfg["presence.bridge_same_area_minutes"],
+            cfg["presence.bridge_other_area_minutes"],
+            cfg["presence.edge_minutes"],
+        )
+
+
+@dataclass(frozen=True)
+class HourMarks:
+    """Where local hour bins can begin, as UTC instants: every `step_us` from `phase_us`."""
+
+    step_us: int
+    phase_us: int
+
+
+def hour_marks(zone: str, first: dt.date, last: dt.date) -> HourMarks:
+    """The UTC instants at which a local hour can start in zone between first and last.
+
+    With one offset residue (minutes past the hour) all local hours start at UTC instants of
+    that phase, an hour apart: `:00` for Europe/London (its DST changes fall on UTC hours too),
+    `:30` for Asia/Kolkata and for Australia/Adelaide (+9:30 and +10:30). A zone whose residue
+    changes with DST (Australia/Lord_Howe: +10:30, +11:00) gets marks at their common divisor."""
+    tz = ZoneInfo(zone)
+    start = dt.datetime.combine(first - dt.timedelta(days=2), dt.time(0), tzinfo=dt.timezone.utc)
+    hours = int((last - first).days + 5) * 24
+    offsets = [(start + dt.timedelta(hours=i)).astimezone(tz).utcoffset() for i in range(hours)]
+    residues = {int(o.total_seconds()) // 60 % 60 for o in offsets}
+    if len(residues) == 1:
+        (residue,) = residues
+        return HourMarks(HOUR_US, ((60 - residue) % 60) * MINUTE_US)
+    return HourMarks(math.gcd(60, *residues) * MINUTE_US, 0)
+
+
+def _interval(start: Column, end: Column, area: Column) -> Column:
+    return F.struct(start.alias(START), end.alias(END), area.alias(AREA))
+
+
+def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
+    """Events -> (token, mcc, interval) rows: the stays of METHOD 5.1, plus a 1-microsecond
+    interval at each event (its own hour bin: presence under the event-hour rule stays)."""
+    same, other = rule.bridge_same_area_minutes * MINUTE_US, rule.bridge_other_area_minutes
+    other, edge = other * MINUTE_US, F.lit(rule.edge_minutes * MINUTE_US)
+
+    def _apply(events: DataFrame) -> DataFrame:
+        # one shuffle by token; its hash partitioning carries through to the distinct counts
+        order = Window.partitionBy(C.TOKEN).orderBy(C.EVENT_TIME, C.CELL_ID, C.EVENT_TYPE)
+        t, area = F.col(_T), F.col(C.AREA_ID)
+        prev_t, next_t, next_area = F.col("_prev_t"), F.col("_next_t"), F.col("_next_area")
+        gap = next_t - t
+        half = F.shiftright(gap, 1)  # floor(g / 2), exact on longs (g >= 0)
+        bridged = (next_area == area) & (gap <= same)
+        split = (next_area != area) & (gap <= other)
+        side = F.least(edge, half)  # h = min(edge, g/2)
+        own_end = (
+            F.when(next_t.isNull(), t + edge)
+            .when(bridged, next_t)
+            .when(split, t + half)
+            .otherwise(t + side)
+        )
+        next_start = F.when(split, t + half).otherwise(next_t - side)
+        pieces = F.array(
+            _interval(t, t + 1, area),
+            _interval(t - edge, F.when(prev_t.isNull(), t), area),
+            _interval(t, own_end, area),
+            _interval(next_start, F.when(next_t.isNotNull() & ~bridged, next_t), next_area),
+        )
+        kept = F.filter(pieces, lambda p: p[END].isNotNull() & (p[START] < p[END]))
+        return (
+            events.select(
+                C.TOKEN,
+                C.MCC,
+                C.AREA_ID,
+                F.unix_micros(C.EVENT_TIME).alias(_T),
+                F.lag(F.unix_micros(C.EVENT_TIME)).over(order).alias("_prev_t"),
+                F.lead(F.unix_micros(C.EVENT_TIME)).over(order).alias("_next_t"),
+                F.lead(C.AREA_ID).over(order).alias("_next_area"),
+            )  # fmt: skip
+            .select(C.TOKEN, C.MCC, F.explode(kept).alias("_interval"))
+            .select(C.TOKEN, C.MCC, "_interval.*")
+        )
+
+    return _apply
+
+
+def hour_bins(zone: str, marks: HourMarks) -> Callable[[DataFrame], DataFrame]:
+    """Interval rows -> (token, mcc, area_id, date, hour) of each local hour bin an interval
+    overlaps by a positive duration: the bin of its start and of each hour mark inside it."""
+    step, phase = F.lit(marks.step_us), F.lit(marks.phase_us)
+
+    def _apply(rows: DataFrame) -> DataFrame:
+        start, end = F.col(START), F.col(END)
+        first_mark = start - F.pmod(start - phase, step) + step  # the first mark after start
+        marks_inside = F.when(first_mark < end, F.sequence(first_mark, end - 1, step)).otherwise(
+            F.array().cast("array<bigint>")
+        )
+        points = F.concat(F.array(start), marks_inside)
+        # the session time zone is UTC: from_utc_timestamp gives the local wall clock, so the
+        # fall-back day's repeated hour is one bin and the spring-forward day has 23 (METHOD 2)
+        local = F.from_utc_timestamp(F.timestamp_micros(F.col(_POINT)), zone)
+        return (
+            rows.select(
+                C.TOKEN, C.MCC, F.col(AREA).alias(C.AREA_ID), F.explode(points).alias(_POINT)
+            )
+            .withColumn(_LOCAL, local)
+            .select(
+                C.TOKEN,
+                C.MCC,
+                C.AREA_ID,
+                F.to_date(_LOCAL).alias(C.DATE),
+                F.hour(_LOCAL).alias(C.HOUR),
+            )
+        )
+
+    return _apply

@@ -1,0 +1,192 @@
+"""Stays between events (METHOD 5.1) and their local hour bins (5.2), on tiny event streams.
+
+Each case lists a subscriber's events as local clock times and the hour bins it must be present
+in, worked out by hand from METHOD 5.1 with the default limits: same-area gaps up to 720 min are
+bridged, other-area gaps up to 120 min split at the midpoint, otherwise 30 min (or half the gap)
+on each side; 30 min before the first and after the last event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from footfall.core import columns as C
+from footfall.core import tables
+from footfall.stages.presence import present_hours
+from footfall.stages.stays import HOUR_US, MINUTE_US, HourMarks, StayRule, hour_marks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+RULE = StayRule(720, 120, 30)
+LONDON = "Europe/London"
+
+
+def ev(token, local: str, area: str, zone: str = LONDON, cell: str | None = None, fold: int = 0):
+    """An events row at a local clock time `YYYY-MM-DD HH:MM` (the UTC instant as ingest has it)."""
+    clock = dt.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone), fold=fold)
+    instant = clock.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    date = clock.date()
+    cell = cell or f"234-10-1-{area}"
+    return (token, instant, date, clock.hour, cell, area, "R1", "234", "data", local[:7], date)
+
+
+def bins(spark, rows, first: str, last: str | None = None, zone: str = LONDON, rule=RULE):
+    """{area: sorted [(date, hour)]} present for the rows' subscriber(s) on first..last."""
+    d1 = dt.date.fromisoformat(first)
+    d2 = dt.date.fromisoformat(last) if last else d1
+    got = (
+        spark.createDataFrame(rows, tables.EVENTS.schema)
+        .transform(present_hours(rule, zone, d1, d2))
+        .collect()
+    )
+    out: dict[str, list] = {}
+    for r in got:
+        out.setdefault(r[C.AREA_ID], []).append((str(r[C.DATE]), r[C.HOUR]))
+    return {a: sorted(v) for a, v in out.items()}
+
+
+def hours(date: str, *hs: int) -> list[tuple[str, int]]:
+    return [(date, h) for h in hs]
+
+
+def test_same_area_bridge_runs_across_midnight_into_the_next_date(spark):
+    rows = [ev("s", "2026-03-10 22:30", "A1"), ev("s", "2026-03-11 07:30", "A1")]  # 9 h apart
+    got = bins(spark, rows, "2026-03-10", "2026-03-11")
+    assert got == {"A1": hours("2026-03-10", 22, 23) + hours("2026-03-11", *range(8))}
+
+
+def test_same_area_gap_of_exactly_720_minutes_is_bridged(spark):
+    rows = [ev("s", "2026-03-10 08:00", "A1"), ev("s", "2026-03-10 20:00", "A1")]
+    # 07:30-08:00 edge, 08:00-20:00 bridge, 20:00-20:30 edge
+    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", *range(7, 21))}
+
+
+def test_same_area_gap_of_721_minutes_is_two_edges(spark):
+    rows = [ev("s", "2026-03-10 08:00", "A1"), ev("s", "2026-03-10 20:01", "A1")]
+    # 07:30-08:30 around the first event, 19:31-20:31 around the second
+    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", 7, 8, 19, 20)}
+
+
+def test_other_area_gap_of_exactly_120_minutes_is_split_at_the_midpoint(spark):
+    rows = [ev("s", "2026-03-10 10:10", "A1"), ev("s", "2026-03-10 12:10", "A2")]
+    # A1 09:40-11:10 (edge, then half the gap), A2 11:10-12:40
+    assert bins(spark, rows, "2026-03-10") == {
+        "A1": hours("2026-03-10", 9, 10, 11),
+        "A2": hours("2026-03-10", 11, 12),
+    }
+
+
+def test_other_area_gap_of_121_minutes_is_two_edges(spark):
+    rows = [ev("s", "2026-03-10 10:10", "A1"), ev("s", "2026-03-10 12:11", "A2")]
+    # A1 09:40-10:40, A2 11:41-12:41: A1 is no longer present at 11
+    assert bins(spark, rows, "2026-03-10") == {
+        "A1": hours("2026-03-10", 9, 10),
+        "A2": hours("2026-03-10", 11, 12),
+    }
+
+
+def test_move_between_areas_splits_at_the_midpoint_across_an_hour_boundary(spark):
+    rows = [ev("s", "2026-03-10 09:50", "A1"), ev("s", "2026-03-10 10:20", "A2")]
+    # midpoint 10:05: A1 09:20-10:05 reaches into hour 10; A2 10:05-10:50
+    assert bins(spark, rows, "2026-03-10") == {
+        "A1": hours("2026-03-10", 9, 10),
+        "A2": hours("2026-03-10", 10),
+    }
+
+
+def test_isolated_event_near_the_hour_start_has_an_edge_into_the_previous_hour(spark):
+    rows = [ev("s", "2026-03-10 10:05", "A1")]  # 09:35-10:35
+    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", 9, 10)}
+
+
+def test_events_at_one_instant_in_two_areas_are_ordered_by_cell_id(spark):
+    # cell c1 (in A2) sorts before c2 (in A1): A2 is first, with the edge before; the gap of 0
+    # gives nothing; A1 is last, with the edge after; each keeps its event's own hour
+    rows = [
+        ev("s", "2026-03-10 10:00", "A1", cell="c2"),
+        ev("s", "2026-03-10 10:00", "A2", cell="c1"),
+    ]
+    assert bins(spark, rows, "2026-03-10") == {
+        "A2": hours("2026-03-10", 9, 10),
+        "A1": hours("2026-03-10", 10),
+    }
+
+
+def test_first_and_last_event_of_a_period_count_only_within_its_dates(spark):
+    # the edges reach 2026-02-28 23:40 and 2026-04-01 00:20: dates of other periods, whose
+    # tokens differ, so presence of 2026-03 dates keeps only the March bins
+    rows = [ev("s", "2026-03-01 00:10", "A1"), ev("s", "2026-03-31 23:50", "A1")]
+    got = bins(spark, rows, "2026-03-01", "2026-03-31")
+    assert got == {"A1": hours("2026-03-01", 0) + hours("2026-03-31", 23)}
+
+
+def test_two_tokens_are_never_linked(spark):
+    # one person, two periods' tokens: 22:00 and 06:00 the next morning are not bridged
+    rows = [ev("march", "2026-03-31 22:00", "A1"), ev("april", "2026-04-01 06:00", "A1")]
+    assert bins(spark, rows, "2026-04-01") == {"A1": hours("2026-04-01", 5, 6)}
+
+
+def test_spring_forward_day_has_23_bins_and_no_hour_1(spark):
+    rows = [ev("s", f"2026-03-29 {t}", "A1") for t in ("00:10", "06:00", "12:00", "18:00")]
+    rows.append(ev("s", "2026-03-29 23:50", "A1"))
+    got = bins(spark, rows, "2026-03-29")["A1"]
+    assert [h for _, h in got] == [0, *range(2, 24)]
+
+
+def test_fall_back_day_repeated_hour_is_one_bin_of_24(spark):
+    rows = [ev("s", f"2026-10-25 {t}", "A1") for t in ("00:10", "06:00", "12:00", "18:00")]
+    rows.append(ev("s", "2026-10-25 23:50", "A1"))
+    got = bins(spark, rows, "2026-10-25")["A1"]
+    assert [h for _, h in got] == list(range(24))
+
+
+def test_bridge_over_the_skipped_and_the_repeated_hour(spark):
+    spring = [ev("s", "2026-03-29 00:30", "A1"), ev("s", "2026-03-29 03:30", "A1")]  # 2 h apart
+    assert bins(spark, spring, "2026-03-29") == {"A1": hours("2026-03-29", 0, 2, 3)}
+    # 01:30 BST then 01:10 GMT: 40 minutes later, though the clock went back
+    autumn = [ev("a", "2026-10-25 01:30", "A1"), ev("a", "2026-10-25 01:10", "A2", fold=1)]
+    assert bins(spark, autumn, "2026-10-25") == {
+        "A1": hours("2026-10-25", 1),
+        "A2": hours("2026-10-25", 1),
+    }
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Australia/Adelaide"])
+def test_half_hour_offset_zone_bins_are_local_hours(spark, zone):
+    # 10:20-11:20 local: local hours 10 and 11, though UTC hours start at local :30
+    rows = [ev("s", "2026-03-10 10:50", "A1", zone=zone)]
+    assert bins(spark, rows, "2026-03-10", zone=zone) == {"A1": hours("2026-03-10", 10, 11)}
+
+
+def test_hour_marks_follow_the_zone_offset_residue():
+    day = dt.date(2026, 3, 10)
+    assert hour_marks(LONDON, day, day) == HourMarks(HOUR_US, 0)
+    assert hour_marks("Asia/Kolkata", day, day) == HourMarks(HOUR_US, 30 * MINUTE_US)
+    assert hour_marks("Asia/Kathmandu", day, day) == HourMarks(HOUR_US, 15 * MINUTE_US)
+    # Lord Howe is +11:00 in summer and +10:30 in winter (it changes on 2026-04-05)
+    assert hour_marks("Australia/Lord_Howe", dt.date(2026, 4, 4), dt.date(2026, 4, 6)).step_us == (
+        30 * MINUTE_US
+    )
+
+
+EVENT_TIMES = st.lists(
+    st.tuples(st.integers(0, 3 * 24 * 60 - 1), st.sampled_from(["A1", "A2", "A3"])),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=EVENT_TIMES)
+def test_every_event_hour_of_the_first_edition_is_still_present(spark, events):
+    start = dt.datetime(2026, 10, 24)  # three days over the fall-back day
+    rows = [
+        ev("s", (start + dt.timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M"), a) for m, a in events
+    ]
+    got = bins(spark, rows, "2026-10-24", "2026-10-26")
+    present = {(a, b) for a, bs in got.items() for b in bs}
+    assert {(r[5], (str(r[2]), r[3])) for r in rows} <= present
