@@ -6,10 +6,10 @@ import datetime as dt
 import json
 
 import pytest
+from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
-from footfall.core import lake, tables
 from footfall.core.errors import GateBlocked, UserError
-from footfall.gate import quality
+from footfall.gate import measures
 from footfall.gate.release import run_release
 from pyspark.sql import functions as F
 
@@ -111,15 +111,15 @@ def assert_blocked(spark, cfg, check: str, table: str) -> GateBlocked:
 
 
 def test_spring_forward_day_has_23_local_hours_and_fall_back_day_24_bins():
-    assert quality.local_hours(D, "Europe/London") == HOURS
-    assert quality.local_hours(dt.date(2026, 10, 25), "Europe/London") == list(range(24))
-    assert len(quality.local_hours(dt.date(2026, 3, 30), "Europe/London")) == 24
+    assert calendar.local_hours(D, "Europe/London") == HOURS
+    assert calendar.local_hours(dt.date(2026, 10, 25), "Europe/London") == list(range(24))
+    assert len(calendar.local_hours(dt.date(2026, 3, 30), "Europe/London")) == 24
 
 
 def test_other_rests_on_the_origins_not_released_by_name(spark):
     cand = spark.createDataFrame(DAILY, tables.CANDIDATE_DAILY.schema)
     audit = spark.createDataFrame(AUDIT_DAILY, tables.AUDIT_DAILY.schema)
-    support = quality.with_support(cand, audit, [C.DATE, C.AREA_ID])
+    support = measures.with_support(cand, audit, [C.DATE, C.AREA_ID])
     got = {(r[C.AREA_ID], r[C.ORIGIN_ID]): r[C.SUBSCRIBERS] for r in support.collect()}
     assert got == {("A1", "all"): 20, ("A1", "D1"): 12, ("A1", "other"): 8, ("A2", "all"): 20}
 

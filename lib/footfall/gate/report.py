@@ -1,80 +1,76 @@
-"""The data steward's release report: one self-contained HTML page per date, charts as PNG."""
+"""The data steward's release report (METHOD 9): one self-contained HTML page per date.
+
+The page says whether the date was released or blocked, which check failed and by how much, and
+shows the measures behind the checks; charts are PNG files next to it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from footfall.core import columns as C
+from footfall.core import html
+from footfall.core.html import escape
+from footfall.gate.measures import Coverage, SupportStats, Volume
 
 log = logging.getLogger(__name__)
 
-CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1d2733;
-background:#f4f6f8}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;margin:28px 0 10px;border-bottom:1px solid
-#d5dbe1;padding-bottom:4px} .sub{color:#5b6875;margin:0 0 16px}
-.banner{padding:16px 20px;border-radius:8px;color:#fff;font-size:18px;margin:16px 0}
-.banner.ok{background:#1e7d3a} .banner.blocked{background:#c62828}
-.banner ul{margin:8px 0 0 18px;font-size:15px} .banner li{margin:3px 0}
-.banner small{color:#fff;opacity:.92;font-size:13px}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}
-th,td{border:1px solid #d5dbe1;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#e9edf1} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
-color:#fff} .pass{background:#1e7d3a} .fail{background:#c62828} .warn{background:#b26a00}
-tr.failrow td{background:#fdecea} tr.warnrow td{background:#fff4e0}
-.cards{display:flex;gap:12px;flex-wrap:wrap} .card{background:#fff;border:1px solid #d5dbe1;
-border-radius:8px;padding:12px 16px;min-width:160px} .card b{display:block;font-size:22px}
-.charts{display:flex;gap:16px;flex-wrap:wrap} .charts img{background:#fff;border:1px solid
-#d5dbe1;border-radius:8px;max-width:100%} small,.muted{color:#5b6875}
-"""
 
+@dataclass(frozen=True)
+class ReportFacts:
+    """The measures of a release attempt the report shows besides the check results."""
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    rows_hourly: int
+    rows_daily: int
+    ingest: list[dict[str, Any]]  # ingest log rows of the landing days feeding the date
+    suppression_hourly: SupportStats
+    suppression_daily: SupportStats
+    coverage: Coverage
+    volume: Volume
+    hours_observed: list[int]
+    hours_expected: list[int]
+    k_min: int
+    rounding: int
+    volume_tolerance: float | None
 
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
 
 
-def _status(c: dict[str, Any]) -> str:
-    if c["passed"]:
-        return '<span class="pill pass">pass</span>'
-    if c["critical"]:
-        return '<span class="pill fail">FAIL</span>'
-    return '<span class="pill warn">warning</span>'
-
-
-def _chart_volume(
-    folder: Path, date: dt.date, volume: dict[str, Any], passed: bool, tolerance: float | None
-) -> str:
+def _plt() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    history = volume.get("history") or []
+    return plt
+
+
+def _chart_volume(
+    folder: Path, date: dt.date, volume: Volume, passed: bool, tolerance: float | None
+) -> str:
+    plt = _plt()
+    history = volume.history or []
     labels = [d.isoformat()[5:] for d, _ in history] + [date.isoformat()[5:]]
-    values = [t for _, t in history] + [volume["total"]]
+    values = [t for _, t in history] + [volume.total]
     colours = ["#8aa1b8"] * len(history) + ["#1e7d3a" if passed else "#c62828"]
     fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
     ax.bar(labels, values, color=colours)
-    if volume.get("median") and tolerance is not None:
-        low, high = volume["median"] * (1 - tolerance), volume["median"] * (1 + tolerance)
+    if volume.median and tolerance is not None:
+        low, high = volume.median * (1 - tolerance), volume.median * (1 + tolerance)
         ax.axhspan(low, high, color="#1e7d3a", alpha=0.08, label=f"tolerance ±{tolerance:.0%}")
-    if volume.get("median"):
+    if volume.median:
         ax.axhline(
-            volume["median"],
+            volume.median,
             color="#1d2733",
             linestyle="--",
             linewidth=1,
-            label=f"median of previous ({volume['median']:g})",
+            label=f"median of previous ({volume.median:g})",
         )
         ax.legend(loc="lower left", fontsize=8)
     ax.set_title("Daily visitors ('all', all areas): this date vs previous releases", fontsize=10)
@@ -87,11 +83,7 @@ def _chart_volume(
 
 
 def _chart_quarantine(folder: Path, reasons: dict[str, int]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _plt()
     fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
     ax.barh(list(reasons), list(reasons.values()), color="#b26a00")
     ax.invert_yaxis()
@@ -103,57 +95,149 @@ def _chart_quarantine(folder: Path, reasons: dict[str, int]) -> str:
     return "quarantine.png"
 
 
-def _checks_table(checks: list[dict[str, Any]]) -> str:
-    order = sorted(checks, key=lambda c: (c["passed"], not c["critical"]))
+def _failed(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in checks if c["critical"] and not c["passed"]]
+
+
+def _banner(checks: list[dict[str, Any]], facts: ReportFacts, passed: bool, release_id: str) -> str:
+    if passed:
+        return html.banner(
+            f"RELEASED: all {sum(c['critical'] for c in checks)} critical checks passed; "
+            f"{facts.rows_hourly} hourly and {facts.rows_daily} daily rows published as "
+            f"{escape(release_id)}.",
+            "ok",
+        )
+    failed = _failed(checks)
+    items = "".join(
+        f"<li><b>{escape(c['table'])}.{escape(c['check'])}</b>: observed {escape(c['observed'])}; "
+        f"expected {escape(c['expected'])}"
+        + (f"<br><small>{escape(c['note'])}</small>" if c.get("note") else "")
+        + "</li>"
+        for c in failed
+    )
+    return html.banner(
+        f"BLOCKED: {len(failed)} critical check(s) failed, nothing was published.<ul>{items}</ul>",
+        "blocked",
+    )
+
+
+def _cards(facts: ReportFacts) -> str:
+    hourly, daily = facts.suppression_hourly, facts.suppression_daily
+    cov, vol = facts.coverage, facts.volume
+    return html.cards(
+        [
+            (
+                "hourly suppression",
+                _pct(hourly.rate),
+                f"{hourly.released_subscribers} of {hourly.all_subscribers} "
+                "subscriber-hours released",
+            ),
+            (
+                "daily suppression",
+                _pct(daily.rate),
+                f"{daily.released_subscribers} of {daily.all_subscribers} subscribers released",
+            ),
+            ("coverage", _pct(cov.share), f"{cov.covered} of {cov.areas} areas"),
+            ("daily total visitors", f"{vol.total:,}", vol.note),
+            ("hour bins", str(len(facts.hours_observed)), f"expected {len(facts.hours_expected)}"),
+        ]
+    )
+
+
+def _status(c: dict[str, Any]) -> str:
+    if c["passed"]:
+        return '<span class="pill pass">pass</span>'
+    if c["critical"]:
+        return '<span class="pill fail">FAIL</span>'
+    return '<span class="pill warn">warning</span>'
+
+
+def _checks_section(checks: list[dict[str, Any]], folder: Path, data_docs: Path | None) -> str:
+    """Every check, failures first, and the link to GE's Data Docs."""
     rows = []
-    for c in order:
+    for c in sorted(checks, key=lambda c: (c["passed"], not c["critical"])):
         cls = "" if c["passed"] else ("failrow" if c["critical"] else "warnrow")
         rows.append(
-            f'<tr class="{cls}"><td>{_status(c)}</td><td>{_e(c["table"])}</td>'
-            f"<td><b>{_e(c['check'])}</b></td><td>{'critical' if c['critical'] else 'warning'}"
-            f"</td><td>{_e(c['observed'])}</td><td>{_e(c['expected'])}</td>"
-            f"<td><small>{_e(c['message'])}</small></td></tr>"
+            f'<tr class="{cls}"><td>{_status(c)}</td><td>{escape(c["table"])}</td>'
+            f"<td><b>{escape(c['check'])}</b></td><td>{'critical' if c['critical'] else 'warning'}"
+            f"</td><td>{escape(c['observed'])}</td><td>{escape(c['expected'])}</td>"
+            f"<td><small>{escape(c['message'])}</small></td></tr>"
+        )
+    head = ["status", "table", "check", "level", "observed", "expected", "message"]
+    failed = len(_failed(checks))
+    warned = sum(not c["critical"] and not c["passed"] for c in checks)
+    passed = len(checks) - failed - warned
+    docs_link = ""
+    if data_docs is not None and data_docs.is_file():
+        rel = data_docs.relative_to(folder) if data_docs.is_relative_to(folder) else data_docs
+        docs_link = (
+            f"<p>Great Expectations Data Docs (every expectation and its result): "
+            f'<a href="{escape(rel)}">{escape(rel)}</a> <small>(GE loads its styles from CDNs; '
+            "offline it shows unstyled, this page does not need the network)</small></p>"
         )
     return (
-        "<table><tr><th>status</th><th>table</th><th>check</th><th>level</th><th>observed</th>"
-        "<th>expected</th><th>message</th></tr>" + "".join(rows) + "</table>"
+        f"<h2>Checks ({passed} passed, {failed} failed, {warned} warning(s))</h2>\n"
+        f"{html.table(head, rows, full=True)}\n{docs_link}"
     )
 
 
-def _ingest_table(ingest: list[dict[str, Any]]) -> tuple[str, dict[str, int]]:
-    reasons = {r: sum(int(row.get(f"q_{r}") or 0) for row in ingest) for r in C.QUARANTINE_REASONS}
-    if not ingest:
-        return "<p><b>No ingest log rows for the landing days that feed this date.</b></p>", reasons
-    head = [
-        "landing day",
-        "status",
-        "read",
-        "valid",
-        "quarantined",
-        "duplicate",
-        "quarantine rate",
-        *C.QUARANTINE_REASONS,
-    ]
+def _quarantine_reasons(ingest: list[dict[str, Any]]) -> dict[str, int]:
+    return {r: sum(int(row.get(f"q_{r}") or 0) for row in ingest) for r in C.QUARANTINE_REASONS}
+
+
+def _charts_section(folder: Path, date: dt.date, facts: ReportFacts, passed: bool) -> str:
+    """The volume chart, and the quarantine chart when a row was quarantined."""
+    charts = [_chart_volume(folder, date, facts.volume, passed, facts.volume_tolerance)]
+    reasons = _quarantine_reasons(facts.ingest)
+    if any(reasons.values()):
+        charts.append(_chart_quarantine(folder, reasons))
+    else:
+        (folder / "quarantine.png").unlink(missing_ok=True)
+    images = "".join(f'<img src="{c}" alt="{c}">' for c in charts)
+    return f'<h2>Charts</h2>\n<div class="charts">{images}</div>'
+
+
+def _ingest_section(ingest: list[dict[str, Any]]) -> str:
+    """The ingest log of the landing days feeding the date, and quarantine by reason."""
+    counts = ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")
     rows = []
     for r in ingest:
-        cells = [
-            r.get(k) for k in ("rows_read", "rows_valid", "rows_quarantined", "rows_duplicate")
-        ]
-        cells.append(_pct(r.get("quarantine_rate")))
+        cells = [r.get(k) for k in counts] + [_pct(r.get("quarantine_rate"))]
         cells += [r.get(f"q_{q}") for q in C.QUARANTINE_REASONS]
         rows.append(
-            f"<tr><td>{_e(r[C.LANDING_DATE])}</td><td>{_e(r.get('status'))}</td>"
-            + "".join(f'<td class="num">{_e(v)}</td>' for v in cells)
+            f"<tr><td>{escape(r[C.LANDING_DATE])}</td><td>{escape(r.get('status'))}</td>"
+            + "".join(f'<td class="num">{escape(v)}</td>' for v in cells)
             + "</tr>"
         )
-    table = (
-        "<table><tr>"
-        + "".join(f"<th>{_e(h)}</th>" for h in head)
-        + "</tr>"
-        + "".join(rows)
-        + "</table>"
+    head = ["landing day", "status", "read", "valid", "quarantined", "duplicate"]
+    log_table = (
+        html.table([*head, "quarantine rate", *C.QUARANTINE_REASONS], rows, full=True)
+        if ingest
+        else "<p><b>No ingest log rows for the landing days that feed this date.</b></p>"
     )
-    return table, reasons
+    reasons = [
+        f'<tr><td>{escape(r)}</td><td class="num">{n}</td></tr>'
+        for r, n in _quarantine_reasons(ingest).items()
+    ]
+    return (
+        f"<h2>Ingest of the landing days that feed this date</h2>\n{log_table}\n"
+        f"<h3>Quarantine by reason</h3>\n{html.table(['reason', 'rows'], reasons)}"
+    )
+
+
+def _disclosure_section(facts: ReportFacts) -> str:
+    hourly, daily = facts.suppression_hourly, facts.suppression_daily
+    return f"""<h2>Disclosure control</h2>
+<p>k_min = {facts.k_min} distinct subscribers; values rounded to {facts.rounding}.
+Suppression rate = share of subscribers in cells released neither by name nor in <i>other</i>
+(hourly: {_pct(hourly.rate)}, daily: {_pct(daily.rate)}); their groups had
+fewer than k_min subscribers in all. Merged into <i>other</i> (released, origin not named):
+hourly {_pct(hourly.other_share)}, daily {_pct(daily.other_share)}.</p>"""
+
+
+def _run_section(meta: dict[str, str]) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in meta.items())
+    return f"<h2>Run</h2>\n<table>{rows}</table>"
 
 
 def write_report(
@@ -163,106 +247,27 @@ def write_report(
     release_id: str,
     passed: bool,
     checks: list[dict[str, Any]],
-    facts: dict[str, Any],
+    facts: ReportFacts,
     data_docs: Path | None,
     meta: dict[str, str],
 ) -> Path:
     """Write <folder>/index.html (and its charts) for one release attempt; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    failed = [c for c in checks if c["critical"] and not c["passed"]]
-    warned = [c for c in checks if not c["critical"] and not c["passed"]]
-    if passed:
-        banner = (
-            f'<div class="banner ok">RELEASED: all {sum(c["critical"] for c in checks)} '
-            f"critical checks passed; {facts['rows']['hourly']} hourly and "
-            f"{facts['rows']['daily']} daily rows published as {_e(release_id)}.</div>"
-        )
-    else:
-        items = "".join(
-            f"<li><b>{_e(c['table'])}.{_e(c['check'])}</b>: observed {_e(c['observed'])}; "
-            f"expected {_e(c['expected'])}"
-            + (f"<br><small>{_e(c['note'])}</small>" if c.get("note") else "")
-            + "</li>"
-            for c in failed
-        )
-        banner = (
-            f'<div class="banner blocked">BLOCKED: {len(failed)} critical check(s) failed, '
-            f"nothing was published.<ul>{items}</ul></div>"
-        )
-    ingest_html, reasons = _ingest_table(facts["ingest"])
-    charts = [_chart_volume(folder, date, facts["volume"], passed, facts.get("volume_tolerance"))]
-    if any(reasons.values()):
-        charts.append(_chart_quarantine(folder, reasons))
-    else:
-        (folder / "quarantine.png").unlink(missing_ok=True)
-    sup, cov, vol = facts["suppression"], facts["coverage"], facts["volume"]
-    cards = [
-        (
-            "hourly suppression",
-            _pct(sup["hourly"]["rate"]),
-            f"{sup['hourly']['released_subscribers']} of {sup['hourly']['all_subscribers']} "
-            "subscriber-hours released",
-        ),
-        (
-            "daily suppression",
-            _pct(sup["daily"]["rate"]),
-            f"{sup['daily']['released_subscribers']} of {sup['daily']['all_subscribers']} "
-            "subscribers released",
-        ),
-        ("coverage", _pct(cov["share"]), f"{cov['covered']} of {cov['areas']} areas"),
-        ("daily total visitors", f"{vol['total']:,}", vol["note"]),
-        (
-            "hour bins",
-            str(len(facts["hours"]["observed"])),
-            f"expected {len(facts['hours']['expected'])}",
-        ),
+    sections = [
+        _banner(checks, facts, passed, release_id),
+        _cards(facts),
+        _checks_section(checks, folder, data_docs),
+        _charts_section(folder, date, facts, passed),
+        _ingest_section(facts.ingest),
+        _disclosure_section(facts),
+        _run_section(meta),
     ]
-    cards_html = "".join(
-        f'<div class="card"><small>{_e(t)}</small><b>{_e(v)}</b><small>{_e(s)}</small></div>'
-        for t, v, s in cards
+    page = html.page(
+        f"footfall release {date}: {'released' if passed else 'BLOCKED'}",
+        f"release attempt {escape(release_id)}",
+        "\n".join(sections),
+        heading=f"Release report for {date}",
     )
-    docs_link = ""
-    if data_docs is not None and data_docs.is_file():
-        rel = data_docs.relative_to(folder) if data_docs.is_relative_to(folder) else data_docs
-        docs_link = (
-            f"<p>Great Expectations Data Docs (every expectation and its result): "
-            f'<a href="{_e(rel)}">{_e(rel)}</a> <small>(GE loads its styles from CDNs; '
-            "offline it shows unstyled, this page does not need the network)</small></p>"
-        )
-    reason_rows = "".join(
-        f'<tr><td>{_e(r)}</td><td class="num">{n}</td></tr>' for r, n in reasons.items()
-    )
-    meta_rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta.items())
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>footfall release {_e(date)}: {"released" if passed else "BLOCKED"}</title>
-<style>{CSS}</style></head><body><main>
-<h1>Release report for {_e(date)}</h1>
-<p class="sub">release attempt {_e(release_id)} &middot; written {
-        _e(dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    }</p>
-{banner}
-<div class="cards">{cards_html}</div>
-<h2>Checks ({len(checks) - len(failed) - len(warned)} passed, {len(failed)} failed, {len(warned)}
- warning(s))</h2>
-{_checks_table(checks)}
-{docs_link}
-<h2>Charts</h2>
-<div class="charts">{"".join(f'<img src="{c}" alt="{c}">' for c in charts)}</div>
-<h2>Ingest of the landing days that feed this date</h2>
-{ingest_html}
-<h3>Quarantine by reason</h3>
-<table style="width:auto"><tr><th>reason</th><th>rows</th></tr>{reason_rows}</table>
-<h2>Disclosure control</h2>
-<p>k_min = {facts["k_min"]} distinct subscribers; values rounded to {facts["rounding"]}.
-Suppression rate = share of subscribers in cells released neither by name nor in <i>other</i>
-(hourly: {_pct(sup["hourly"]["rate"])}, daily: {_pct(sup["daily"]["rate"])}); their groups had
-fewer than k_min subscribers in all. Merged into <i>other</i> (released, origin not named):
-hourly {_pct(sup["hourly"]["other_share"])}, daily {_pct(sup["daily"]["other_share"])}.</p>
-<h2>Run</h2>
-<table style="width:auto">{meta_rows}</table>
-</main></body></html>
-"""
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     log.info("report: %s", path)

@@ -1,36 +1,30 @@
-"""Quality gate (METHOD 9): derived measures of a candidate date and the GE suites of expectations/.
+"""The quality suites of expectations/ (METHOD 9): YAML files -> Great Expectations -> result rows.
 
 The suites are YAML files, one per table (expectations/<table>.yaml); `build_suites` turns each
 into Great Expectations 1.x ExpectationSuites (one per frame it validates) and `run_suites` runs
 them with an ephemeral GE context on Spark DataFrames. Every check ends as one result row:
-check, table, critical, passed, observed, expected, message.
+check, table, critical, passed, observed, expected, message, note.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
-import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
-from footfall.core import columns as C
 from footfall.core import tables
 from footfall.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
 SUITES = ("origin_presence_hourly", "origin_presence_daily", "ingest_log")
-SUPPORT = C.SUBSCRIBERS  # the support frame's column: distinct subscribers behind a value
 _VAR = re.compile(r"\$\{(\w+)\}")
 _ENTRY_KEYS = {
     "check",
@@ -42,144 +36,6 @@ _ENTRY_KEYS = {
     "description",
     "for_each",
 }
-
-
-# ---- derived measures (pure transforms and small arithmetic) ---------------------------------
-
-
-def local_hours(date: dt.date, zone: str) -> list[int]:
-    """The distinct local clock hours of a date in a zone (METHOD 2): 23 on spring-forward."""
-    tz = ZoneInfo(zone)
-    start = dt.datetime.combine(date, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(
-        dt.timezone.utc
-    )
-    hours, t = set(), start
-    while t < end:
-        hours.add(t.astimezone(tz).hour)
-        t += dt.timedelta(hours=1)
-    return sorted(hours)
-
-
-def feeding_landing_days(date: dt.date, max_lateness_days: int) -> list[dt.date]:
-    """Landing days whose events can fall on date: the date and the late-arrival window after it."""
-    return [date + dt.timedelta(days=i) for i in range(max_lateness_days + 1)]
-
-
-def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) -> DataFrame:
-    """Candidate rows with the distinct subscribers behind each value, traced in the audit table.
-
-    A named origin or `all` rests on its audit row; `other` rests on the sum of the audit
-    subscribers of the group's origins not released by name (each subscriber has one origin).
-    """
-    keys = [*group, C.ORIGIN_ID]
-    aud = audit.select(*keys, F.col(C.SUBSCRIBERS).alias("_audit"))
-    named = aud.where(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL)
-    merged = (
-        named.join(candidates.select(*keys), keys, "left_anti")
-        .groupBy(*group)
-        .agg(F.sum("_audit").alias("_merged"))
-    )
-    support = (
-        F.when(F.col(C.ORIGIN_ID) == C.ORIGIN_OTHER, F.col("_merged"))
-        .otherwise(F.col("_audit"))
-        .cast("long")
-    )
-    return (
-        candidates.join(aud, keys, "left")
-        .join(merged, list(group), "left")
-        .select(*keys, C.VISITORS, F.coalesce(support, F.lit(0).cast("long")).alias(SUPPORT))
-    )
-
-
-def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[str, Any]:
-    """Suppression rate (share of subscribers in groups released neither by name nor in
-    `other`), the share merged into `other`, and the count of values under k_min."""
-    origin = F.col(C.ORIGIN_ID)
-    agg = support.agg(
-        F.sum(F.when(origin == C.ORIGIN_ALL, F.col(SUPPORT))),
-        F.count(F.when(F.col(SUPPORT) < k_min, True)),
-        F.sum(F.when(origin == C.ORIGIN_OTHER, F.col(SUPPORT))),
-    ).first()
-    total = audit.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).agg(F.sum(C.SUBSCRIBERS)).first()[0]
-    released, total = int(agg[0] or 0), int(total or 0)
-    return {
-        "released_subscribers": released,
-        "all_subscribers": total,
-        "rate": 1 - released / total if total else 0.0,
-        "other_share": int(agg[2] or 0) / total if total else 0.0,
-        "below_k_min": int(agg[1]),
-    }
-
-
-def below_k_min(support: DataFrame, k_min: int, group: Sequence[str], n: int = 5) -> str:
-    """A note naming up to n values under k_min and the subscribers they rest on."""
-    cols = [*group[1:], C.ORIGIN_ID]
-    rows = (
-        support.where(F.col(SUPPORT) < k_min)
-        .orderBy(SUPPORT, *group, C.ORIGIN_ID)
-        .limit(n)
-        .collect()
-    )
-    cells = ", ".join("/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}" for r in rows)
-    return f"Values under k_min ({'/'.join(cols)}): {cells}." if rows else ""
-
-
-def ingest_measures(ingest_log: DataFrame) -> DataFrame:
-    """Ingest log rows with their conservation gaps and quarantine rate (METHOD 3)."""
-    reasons = [F.coalesce(F.col(f"q_{r}"), F.lit(0)) for r in C.QUARANTINE_REASONS]
-    q_sum = reasons[0]
-    for r in reasons[1:]:
-        q_sum = q_sum + r
-    read = F.col("rows_read")
-    outcome = F.col("rows_valid") + F.col("rows_quarantined") + F.col("rows_duplicate")
-    return ingest_log.select(
-        "*",
-        F.col(C.LANDING_DATE).cast("string").alias("landing_day"),
-        F.abs(read - outcome).alias("conservation_gap"),
-        F.abs(q_sum - F.col("rows_quarantined")).alias("reason_gap"),
-        F.when(read > 0, F.col("rows_quarantined") / read)
-        .otherwise(F.lit(0.0))
-        .alias("quarantine_rate"),
-    )
-
-
-def history_totals(released_daily: DataFrame, date: dt.date, n: int) -> list[tuple[dt.date, int]]:
-    """Daily `all` totals of the last n released dates before date, oldest first."""
-    if n <= 0:
-        return []
-    rows = (
-        released_daily.where((F.col(C.DATE) < F.lit(date)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
-        .groupBy(C.DATE)
-        .agg(F.sum(C.VISITORS).alias("total"))
-        .orderBy(F.col(C.DATE).desc())
-        .limit(n)
-        .collect()
-    )
-    return sorted((r[C.DATE], int(r["total"])) for r in rows)
-
-
-def volume(total: int, history: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
-    """The date's total against the median of previous releases; no history: deviation 0."""
-    if not history:
-        return {
-            "total": total,
-            "median": None,
-            "deviation": 0.0,
-            "history": [],
-            "note": "no history: first release, nothing to compare with",
-        }
-    median = statistics.median(t for _, t in history)
-    deviation = abs(total / median - 1) if median else float("inf") if total else 0.0
-    change = f"{total / median - 1:+.1%}" if median else "n/a"
-    note = f"total {total} vs median {median:g} of {len(history)} previous release(s) ({change})"
-    return {
-        "total": total,
-        "median": median,
-        "deviation": deviation,
-        "history": list(history),
-        "note": note,
-    }
 
 
 # ---- suites: YAML -> GE ExpectationSuite ----------------------------------------------------
@@ -201,7 +57,7 @@ def expectations_dir() -> Path:
 
 
 def load_suite_file(path: Path) -> dict[str, Any]:
-    """One suite file, checked for the keys footfall.gate.quality understands."""
+    """One suite file, checked for the keys this module understands."""
     spec = yaml.safe_load(path.read_text())
     if not isinstance(spec, dict) or spec.get("contract") not in tables.ALL:
         raise UserError(
@@ -334,20 +190,25 @@ def run_suites(
             log.info("quality: %s done in %.1f s", label, time.monotonic() - started)
             raw += [(r.expectation_config.meta, r) for r in result.results]
     if docs_dir is not None:
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(
-            site_name="footfall",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-        context.build_data_docs(site_names=["footfall"])
+        _build_data_docs(context, docs_dir)
     return _check_rows(raw, notes or {})
+
+
+def _build_data_docs(context: Any, docs_dir: Path) -> None:
+    """GE's Data Docs of the validations run in context, as static pages in docs_dir."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        site_name="footfall",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    context.build_data_docs(site_names=["footfall"])
 
 
 def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str]) -> list[dict]:

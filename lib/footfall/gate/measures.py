@@ -1,0 +1,171 @@
+"""Measures of a candidate date that the quality gate checks (METHOD 9), computed from tables.
+
+Support (the distinct subscribers behind each value, traced in the audit tables: METHOD 7, 8),
+suppression, ingest conservation (METHOD 3), coverage of areas and volume against the previous
+releases. Pure transforms and small arithmetic; the date arithmetic (local hours, the landing days
+feeding a date) is core.calendar's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from footfall.core import columns as C
+
+SUPPORT = C.SUBSCRIBERS  # the support frame's column: distinct subscribers behind a value
+
+
+@dataclass(frozen=True)
+class SupportStats:
+    """Suppression of one release table (hourly or daily) of a date."""
+
+    released_subscribers: int  # behind the released `all` values
+    all_subscribers: int  # behind every `all` value of the audit table
+    rate: float  # share of subscribers released neither by name nor in `other`
+    other_share: float  # share of subscribers merged into `other`
+    below_k_min: int  # released values resting on fewer than k_min subscribers
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Areas of areas.csv with a daily `all` value."""
+
+    covered: int
+    areas: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Volume:
+    """The date's daily `all` total against the median of the previous releases."""
+
+    total: int
+    median: float | None  # None: no history
+    deviation: float  # |total / median - 1|
+    history: list[tuple[dt.date, int]]  # (date, total) of the previous releases, oldest first
+    note: str
+
+
+def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) -> DataFrame:
+    """Candidate rows with the distinct subscribers behind each value, traced in the audit table.
+
+    A named origin or `all` rests on its audit row; `other` rests on the sum of the audit
+    subscribers of the group's origins not released by name (each subscriber has one origin).
+    """
+    keys = [*group, C.ORIGIN_ID]
+    aud = audit.select(*keys, F.col(C.SUBSCRIBERS).alias("_audit"))
+    named = aud.where(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL)
+    merged = (
+        named.join(candidates.select(*keys), keys, "left_anti")
+        .groupBy(*group)
+        .agg(F.sum("_audit").alias("_merged"))
+    )
+    support = (
+        F.when(F.col(C.ORIGIN_ID) == C.ORIGIN_OTHER, F.col("_merged"))
+        .otherwise(F.col("_audit"))
+        .cast("long")
+    )
+    return (
+        candidates.join(aud, keys, "left")
+        .join(merged, list(group), "left")
+        .select(*keys, C.VISITORS, F.coalesce(support, F.lit(0).cast("long")).alias(SUPPORT))
+    )
+
+
+def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> SupportStats:
+    """Suppression rate (share of subscribers in groups released neither by name nor in
+    `other`), the share merged into `other`, and the count of values under k_min."""
+    origin = F.col(C.ORIGIN_ID)
+    agg = support.agg(
+        F.sum(F.when(origin == C.ORIGIN_ALL, F.col(SUPPORT))),
+        F.count(F.when(F.col(SUPPORT) < k_min, True)),
+        F.sum(F.when(origin == C.ORIGIN_OTHER, F.col(SUPPORT))),
+    ).first()
+    total = audit.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).agg(F.sum(C.SUBSCRIBERS)).first()[0]
+    released, total = int(agg[0] or 0), int(total or 0)
+    return SupportStats(
+        released_subscribers=released,
+        all_subscribers=total,
+        rate=1 - released / total if total else 0.0,
+        other_share=int(agg[2] or 0) / total if total else 0.0,
+        below_k_min=int(agg[1]),
+    )
+
+
+def below_k_min(support: DataFrame, k_min: int, group: Sequence[str], n: int = 5) -> str:
+    """A note naming up to n values under k_min and the subscribers they rest on."""
+    cols = [*group[1:], C.ORIGIN_ID]
+    rows = (
+        support.where(F.col(SUPPORT) < k_min)
+        .orderBy(SUPPORT, *group, C.ORIGIN_ID)
+        .limit(n)
+        .collect()
+    )
+    cells = ", ".join("/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}" for r in rows)
+    return f"Values under k_min ({'/'.join(cols)}): {cells}." if rows else ""
+
+
+def ingest_measures(ingest_log: DataFrame) -> DataFrame:
+    """Ingest log rows with their conservation gaps and quarantine rate (METHOD 3)."""
+    reasons = [F.coalesce(F.col(f"q_{r}"), F.lit(0)) for r in C.QUARANTINE_REASONS]
+    q_sum = reasons[0]
+    for r in reasons[1:]:
+        q_sum = q_sum + r
+    read = F.col("rows_read")
+    outcome = F.col("rows_valid") + F.col("rows_quarantined") + F.col("rows_duplicate")
+    return ingest_log.select(
+        "*",
+        F.col(C.LANDING_DATE).cast("string").alias("landing_day"),
+        F.abs(read - outcome).alias("conservation_gap"),
+        F.abs(q_sum - F.col("rows_quarantined")).alias("reason_gap"),
+        F.when(read > 0, F.col("rows_quarantined") / read)
+        .otherwise(F.lit(0.0))
+        .alias("quarantine_rate"),
+    )
+
+
+def coverage_and_total(daily: DataFrame, area_ids: Sequence[str]) -> tuple[Coverage, int]:
+    """The areas with a daily `all` value among area_ids, and the date's `all` total."""
+    all_rows = daily.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL)
+    agg = all_rows.agg(F.sum(C.VISITORS), F.collect_set(C.AREA_ID)).first()
+    covered = set(agg[1] or []) & set(area_ids)
+    share = len(covered) / len(area_ids) if area_ids else 0.0
+    return Coverage(covered=len(covered), areas=len(area_ids), share=share), int(agg[0] or 0)
+
+
+def history_totals(released_daily: DataFrame, date: dt.date, n: int) -> list[tuple[dt.date, int]]:
+    """Daily `all` totals of the last n released dates before date, oldest first."""
+    if n <= 0:
+        return []
+    rows = (
+        released_daily.where((F.col(C.DATE) < F.lit(date)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
+        .groupBy(C.DATE)
+        .agg(F.sum(C.VISITORS).alias("total"))
+        .orderBy(F.col(C.DATE).desc())
+        .limit(n)
+        .collect()
+    )
+    return sorted((r[C.DATE], int(r["total"])) for r in rows)
+
+
+def volume(total: int, history: Sequence[tuple[dt.date, int]]) -> Volume:
+    """The date's total against the median of previous releases; no history: deviation 0."""
+    if not history:
+        return Volume(total, None, 0.0, [], "no history: first release, nothing to compare with")
+    median = statistics.median(t for _, t in history)
+    deviation = abs(total / median - 1) if median else float("inf") if total else 0.0
+    change = f"{total / median - 1:+.1%}" if median else "n/a"
+    note = f"total {total} vs median {median:g} of {len(history)} previous release(s) ({change})"
+    return Volume(total, median, deviation, list(history), note)
+
+
+def ingest_note(rows: Sequence[dict], column: str) -> str:
+    """A note naming the landing days whose gap in column is not 0."""
+    bad = [f"{r[C.LANDING_DATE]} off by {r[column]}" for r in rows if (r[column] or 0) > 0]
+    return f"Landing day(s): {', '.join(bad)}." if bad else ""
