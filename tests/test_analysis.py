@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from footfall.analysis import impact as I
-from footfall.analysis.reports import write_impact_report
+from footfall.analysis.impact_report import write_impact_report
 from footfall.core import columns as C
 from footfall.core import tables
 from footfall.core.errors import UserError

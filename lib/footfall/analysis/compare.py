@@ -12,11 +12,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from footfall.analysis import impact as I
+from footfall.analysis import impact
 from footfall.core import columns as C
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SUPPRESSED = I.SUPPRESSED
 
 
 def daily_table(
@@ -26,11 +25,11 @@ def daily_table(
     released_dates: Sequence[dt.date],
 ) -> pd.DataFrame:
     """One row per area and day: visitors (NaN unless released), status, suppressed flag."""
-    wide, status = I.daily_matrix(all_rows, areas, days, released_dates)
+    wide, status = impact.daily_matrix(all_rows, areas, days, released_dates)
     out = wide.stack(future_stack=True).rename(C.VISITORS).reset_index()
     out["status"] = status.stack(future_stack=True).to_numpy()
     out["weekday"] = [WEEKDAYS[d.weekday()] for d in out[C.DATE]]
-    out["suppressed"] = out["status"] == SUPPRESSED
+    out["suppressed"] = out["status"] == impact.SUPPRESSED
     cols = [C.AREA_ID, C.DATE, "weekday", C.VISITORS, "suppressed", "status"]
     return out[cols].sort_values([C.AREA_ID, C.DATE]).reset_index(drop=True)
 
@@ -50,7 +49,7 @@ def _means(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def weekday_profile(daily: pd.DataFrame) -> pd.DataFrame:
     """Mean daily visitors per area and day of week, over the released dates of the range."""
-    cells = daily[daily["status"] != I.NOT_RELEASED].copy()
+    cells = daily[daily["status"] != impact.NOT_RELEASED].copy()
     cells["weekday_no"] = [d.weekday() for d in cells[C.DATE]]
     out = _means(cells, [C.AREA_ID, "weekday_no"])
     out.insert(2, "weekday", [WEEKDAYS[k] for k in out["weekday_no"]])

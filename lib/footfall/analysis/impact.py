@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from footfall.analysis import pretrend
 from footfall.core import columns as C
 from footfall.core.errors import UserError
 
@@ -28,55 +29,10 @@ AUTO_CONTROLS = 5  # auto controls: the best-matching same-region areas kept
 BLOCK_LENGTH = 3  # bootstrap block of consecutive days
 RESAMPLES = 2000
 SEED = 20260323  # fixed, so the same data give the same interval
-PRETREND_MAX_RMSE = 0.10  # pre-period RMSE of treated vs control index (relative) above: warn
-PRETREND_MIN_DRIFT = 0.02  # a significant pre slope warns only if it drifts >= 2% over the pre days
-
-# Student t 97.5% quantiles for df 1..30 (two-sided 5% test of the pre-trend slope).
-_T975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
 
 RELEASED, SUPPRESSED, NOT_RELEASED = "released", "suppressed", "not released"
 PRE, POST = "pre", "post"
 CONTROL_AVERAGE = "control average"
-
-
-def t_critical(df: int) -> float:
-    """Two-sided 5% critical value of Student's t (conservative step above df 30)."""
-    if df < 1:
-        return math.inf
-    if df <= 30:
-        return _T975[df - 1]
-    return 2.042 if df <= 40 else 2.021 if df <= 60 else 2.000 if df <= 120 else 1.980
 
 
 def window_days(date: dt.date, before: int, after: int) -> tuple[list[dt.date], list[dt.date]]:
@@ -152,47 +108,6 @@ def choose_controls(
     return table
 
 
-@dataclass(frozen=True)
-class PretrendCheck:
-    """Pre-period comparability of treated and control average (relative index gap)."""
-
-    slope: float  # per day, of treated index - control index
-    t_stat: float
-    t_crit: float
-    drift: float  # slope x span of the pre days
-    rmse: float
-    ok: bool
-    notes: tuple[str, ...]
-
-
-def pretrend_check(
-    days: Sequence[dt.date], gap: np.ndarray, max_rmse: float = PRETREND_MAX_RMSE
-) -> PretrendCheck:
-    """Warn on a significant (5%, t-test) and material slope, or an RMSE above max_rmse."""
-    x = np.array([(d - days[0]).days for d in days], dtype=float)
-    rmse = float(np.sqrt(np.mean(gap**2)))
-    warnings, notes = [], []
-    slope = t_stat = drift = math.nan
-    crit = t_critical(len(days) - 2)
-    if len(days) >= 3:
-        xc = x - x.mean()
-        slope = float((xc * (gap - gap.mean())).sum() / (xc**2).sum())
-        resid = gap - gap.mean() - slope * xc
-        se = math.sqrt((resid**2).sum() / (len(days) - 2) / (xc**2).sum())
-        t_stat = (math.inf if slope else 0.0) if se == 0 else slope / se
-        drift = slope * (x[-1] - x[0])
-        if abs(t_stat) > crit and abs(drift) >= PRETREND_MIN_DRIFT:
-            warnings.append(
-                f"the treated-vs-control gap drifted {drift:+.1%} over the pre-period "
-                f"(slope t = {t_stat:.2f}, |t| > {crit:.2f})"
-            )
-    else:
-        notes.append("too few pre days for a trend test (need 3)")
-    if rmse > max_rmse:
-        warnings.append(f"pre-period RMSE {rmse:.1%} is above {max_rmse:.0%}: controls fit poorly")
-    return PretrendCheck(slope, t_stat, crit, drift, rmse, not warnings, (*warnings, *notes))
-
-
 def block_indices(rng: np.random.Generator, n: int, block: int, resamples: int) -> np.ndarray:
     """Circular block bootstrap: resamples x n indices made of blocks of consecutive positions."""
     length = max(1, min(block, n))
@@ -218,7 +133,7 @@ class ImpactResult:
     pre_days: tuple[dt.date, ...]
     post_days: tuple[dt.date, ...]
     dropped: tuple[tuple[dt.date, str], ...]
-    pretrend: PretrendCheck
+    pretrend: pretrend.PretrendCheck
     series: pd.DataFrame = field(repr=False)
     boot: np.ndarray = field(repr=False)
     resamples: int = RESAMPLES
@@ -233,6 +148,35 @@ def _drop_reason(day: dt.date, status: pd.DataFrame, treated: str, controls: Seq
         return f"treated {treated} suppressed"
     bad = [c for c in controls if status.at[day, c] != RELEASED]
     return f"control {', '.join(bad)} suppressed" if bad else ""
+
+
+def _kept_days(
+    pre: Sequence[dt.date],
+    post: Sequence[dt.date],
+    reasons: dict[dt.date, str],
+    treated: str,
+    date: dt.date,
+) -> tuple[list[dt.date], list[dt.date]]:
+    """The pre and post days not dropped; at least 2 and 1 of them, else a user error."""
+    pre_k = [d for d in pre if not reasons[d]]
+    post_k = [d for d in post if not reasons[d]]
+    if len(pre_k) < 2 or not post_k:
+        raise UserError(
+            f"impact on {treated} at {date}: only {len(pre_k)} pre and {len(post_k)} post days "
+            "have released values for the area and every control (need 2 and 1); "
+            "choose other dates or controls"
+        )
+    return pre_k, post_k
+
+
+def bootstrap_uplifts(
+    g_pre: np.ndarray, g_post: np.ndarray, seed: int, block_length: int, resamples: int
+) -> np.ndarray:
+    """Uplifts exp(DiD*) - 1 of circular block-bootstrap resamples within pre and within post."""
+    rng = np.random.default_rng(seed)
+    boot_pre = g_pre[block_indices(rng, len(g_pre), block_length, resamples)].mean(axis=1)
+    boot_post = g_post[block_indices(rng, len(g_post), block_length, resamples)].mean(axis=1)
+    return np.expm1(boot_post - boot_pre)
 
 
 def estimate_impact(
@@ -256,14 +200,7 @@ def estimate_impact(
     wide, status = daily_matrix(rows, [treated, *controls], days, released_dates)
     reasons = {d: _drop_reason(d, status, treated, controls) for d in days}
     dropped = tuple((d, r) for d, r in reasons.items() if r)
-    pre_k = [d for d in pre if not reasons[d]]
-    post_k = [d for d in post if not reasons[d]]
-    if len(pre_k) < 2 or not post_k:
-        raise UserError(
-            f"impact on {treated} at {date}: only {len(pre_k)} pre and {len(post_k)} post days "
-            "have released values for the area and every control (need 2 and 1); "
-            "choose other dates or controls"
-        )
+    pre_k, post_k = _kept_days(pre, post, reasons, treated, date)
     control_index = pd.concat([_index(wide[c], pre_k) for c in controls], axis=1).mean(
         axis=1, skipna=False
     )
@@ -271,10 +208,7 @@ def estimate_impact(
     gap = np.log(treated_index) - np.log(control_index)
     g_pre, g_post = gap.loc[pre_k].to_numpy(), gap.loc[post_k].to_numpy()
     did = float(g_post.mean() - g_pre.mean())
-    rng = np.random.default_rng(seed)
-    boot_pre = g_pre[block_indices(rng, len(g_pre), block_length, resamples)].mean(axis=1)
-    boot_post = g_post[block_indices(rng, len(g_post), block_length, resamples)].mean(axis=1)
-    boot = np.expm1(boot_post - boot_pre)
+    boot = bootstrap_uplifts(g_pre, g_post, seed, block_length, resamples)
     lo, hi = np.percentile(boot, [2.5, 97.5])
     rel_gap = (treated_index - control_index).loc[pre_k].to_numpy()
     series = _series_frame(
@@ -293,7 +227,7 @@ def estimate_impact(
         pre_days=tuple(pre_k),
         post_days=tuple(post_k),
         dropped=dropped,
-        pretrend=pretrend_check(pre_k, rel_gap),
+        pretrend=pretrend.check(pre_k, rel_gap),
         series=series,
         boot=boot,
         resamples=resamples,

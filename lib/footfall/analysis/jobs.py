@@ -19,9 +19,9 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall.analysis import compare as CMP
-from footfall.analysis import impact as I
-from footfall.analysis.reports import write_compare_report, write_impact_report
+from footfall.analysis import compare, impact
+from footfall.analysis.compare_report import write_compare_report
+from footfall.analysis.impact_report import write_impact_report
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.config import Config
@@ -64,23 +64,23 @@ def _sorted_pdf(df: DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.toPandas().sort_values(keys).reset_index(drop=True)
 
 
-def run_compare(
-    spark: SparkSession, cfg: Config, areas: list[str], date_from: dt.date, date_to: dt.date
-) -> dict[str, Any]:
-    """Compare areas side by side over a date range; write the report; return its headlines."""
-    areas = list(dict.fromkeys(areas))
-    ref = _area_table(spark, cfg)
-    _check_areas(areas, ref)
-    names = dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
-    daily_df = _between(
-        lake.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), date_from, date_to
-    )
-    hourly_df = _between(
-        lake.read_required(spark, cfg, tables.RELEASED_HOURLY, hint=HINT), date_from, date_to
-    )
-    released = _released_dates(daily_df)
-    if not released:
-        raise UserError(f"no released dates between {date_from} and {date_to}: {HINT}")
+def _names(ref: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
+
+
+def _released_daily(spark: SparkSession, cfg: Config, d1: dt.date, d2: dt.date) -> DataFrame:
+    return _between(lake.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), d1, d2)
+
+
+def _compare_figures(
+    daily_df: DataFrame,
+    hourly_df: DataFrame,
+    areas: list[str],
+    names: dict[str, str],
+    days: list[dt.date],
+    released: list[dt.date],
+) -> dict[str, pd.DataFrame]:
+    """The compare figures (hourly profile, weekday, daily, origins) from the released slices."""
     keys = [C.DATE, C.AREA_ID, C.ORIGIN_LEVEL, C.ORIGIN_ID, C.VISITORS]
     daily_rows = _sorted_pdf(daily_df.where(F.col(C.AREA_ID).isin(areas)).select(*keys), keys[:4])
     hourly_all = _sorted_pdf(
@@ -90,21 +90,39 @@ def run_compare(
         [C.DATE, C.HOUR, C.AREA_ID],
     )
     hours = _sorted_pdf(hourly_df.select(C.DATE, C.HOUR).distinct(), [C.DATE, C.HOUR])
-    days = [date_from + dt.timedelta(days=k) for k in range((date_to - date_from).days + 1)]
     all_rows = daily_rows[daily_rows[C.ORIGIN_ID] == C.ORIGIN_ALL]
-    daily = CMP.daily_table(all_rows, areas, days, released)
-    figures = {
-        "hourly_profile": CMP.hourly_profile(hourly_all, areas, hours),
-        "weekday": CMP.weekday_profile(daily),
+    daily = compare.daily_table(all_rows, areas, days, released)
+    return {
+        "hourly_profile": compare.hourly_profile(hourly_all, areas, hours),
+        "weekday": compare.weekday_profile(daily),
         "daily": daily,
-        "origins": CMP.origin_shares(daily_rows, areas, names),
+        "origins": compare.origin_shares(daily_rows, areas, names),
     }
+
+
+def run_compare(
+    spark: SparkSession, cfg: Config, areas: list[str], date_from: dt.date, date_to: dt.date
+) -> dict[str, Any]:
+    """Compare areas side by side over a date range; write the report; return its headlines."""
+    areas = list(dict.fromkeys(areas))
+    ref = _area_table(spark, cfg)
+    _check_areas(areas, ref)
+    names = _names(ref)
+    daily_df = _released_daily(spark, cfg, date_from, date_to)
+    hourly_df = _between(
+        lake.read_required(spark, cfg, tables.RELEASED_HOURLY, hint=HINT), date_from, date_to
+    )
+    released = _released_dates(daily_df)
+    if not released:
+        raise UserError(f"no released dates between {date_from} and {date_to}: {HINT}")
+    days = [date_from + dt.timedelta(days=k) for k in range((date_to - date_from).days + 1)]
+    figures = _compare_figures(daily_df, hourly_df, areas, names, days, released)
     folder = cfg.path("reports") / "compare" / _slug("-".join(areas), str(date_from), str(date_to))
     mean_daily = {
         a: (None if np.isnan(m) else round(float(m), 1))
-        for a, m in daily.groupby(C.AREA_ID)[C.VISITORS].mean().reindex(areas).items()
+        for a, m in figures["daily"].groupby(C.AREA_ID)[C.VISITORS].mean().reindex(areas).items()
     }
-    summary = CMP.compare_summary(areas, names, date_from, date_to, mean_daily, figures)
+    summary = compare.compare_summary(areas, names, date_from, date_to, mean_daily, figures)
     page = write_compare_report(
         folder,
         areas=areas,
@@ -125,6 +143,35 @@ def run_compare(
     }
 
 
+def _control_candidates(ref: pd.DataFrame, area: str, controls: list[str] | None) -> list[str]:
+    """The given controls, or (auto) every other area of the treated area's region."""
+    if controls is not None and area in controls:
+        raise UserError(f"--controls must not include the treated area {area}")
+    if controls is not None:
+        return list(controls)
+    region = ref.loc[ref[C.AREA_ID] == area, C.REGION_ID].iloc[0]
+    return [a for a in ref.loc[ref[C.REGION_ID] == region, C.AREA_ID] if a != area]
+
+
+def _chosen_controls(
+    ranking: pd.DataFrame, ref: pd.DataFrame, area: str, controls: list[str] | None, window: str
+) -> list[str]:
+    """The controls of the estimate: the given ones, or the best ranked (marked in ranking)."""
+    if controls is not None:
+        ranking["chosen"] = ranking[C.AREA_ID].isin(controls)
+        return controls
+    chosen = list(ranking.loc[ranking["chosen"], C.AREA_ID])
+    if not chosen:
+        region = ref.loc[ref[C.AREA_ID] == area, C.REGION_ID].iloc[0]
+        raise UserError(
+            f"no control area for {area}: auto controls need areas of region {region} with "
+            f"a released value on every released day from {window}, and {area} "
+            "released on at least 2 pre days; pass --controls A,B,... or other dates"
+        )
+    log.info("auto controls for %s: %s", area, ", ".join(chosen))
+    return chosen
+
+
 def run_impact(
     spark: SparkSession,
     cfg: Config,
@@ -135,22 +182,12 @@ def run_impact(
     after: int,
 ) -> dict[str, Any]:
     """DiD estimate of the change in an area's daily visitors from `date`; write the report."""
-    auto = controls is None
     ref = _area_table(spark, cfg)
     _check_areas([area, *(controls or [])], ref)
-    names = dict(zip(ref[C.AREA_ID], ref[C.AREA_NAME].fillna(""), strict=True))
-    if controls is not None and area in controls:
-        raise UserError(f"--controls must not include the treated area {area}")
-    region = ref.loc[ref[C.AREA_ID] == area, C.REGION_ID].iloc[0]
-    candidates = (
-        [a for a in ref.loc[ref[C.REGION_ID] == region, C.AREA_ID] if a != area]
-        if controls is None
-        else list(controls)
-    )
-    pre, post = I.window_days(date, before, after)
-    daily_df = _between(
-        lake.read_required(spark, cfg, tables.RELEASED_DAILY, hint=HINT), pre[0], post[-1]
-    )
+    names = _names(ref)
+    candidates = _control_candidates(ref, area, controls)
+    pre, post = impact.window_days(date, before, after)
+    daily_df = _released_daily(spark, cfg, pre[0], post[-1])
     released = _released_dates(daily_df)
     rows = _sorted_pdf(
         daily_df.where(
@@ -158,32 +195,18 @@ def run_impact(
         ).select(C.DATE, C.AREA_ID, C.VISITORS),
         [C.DATE, C.AREA_ID],
     )
-    ranking = I.choose_controls(
-        rows,
-        area,
-        candidates,
-        date,
-        before,
-        after,
-        n=I.AUTO_CONTROLS if controls is None else len(candidates),
-        released_dates=released,
+    n = impact.AUTO_CONTROLS if controls is None else len(candidates)
+    ranking = impact.choose_controls(
+        rows, area, candidates, date, before, after, n=n, released_dates=released
     )
-    if controls is None:
-        controls = list(ranking.loc[ranking["chosen"], C.AREA_ID])
-        if not controls:
-            raise UserError(
-                f"no control area for {area}: auto controls need areas of region {region} with "
-                f"a released value on every released day from {pre[0]} to {post[-1]}, and {area} "
-                "released on at least 2 pre days; pass --controls A,B,... or other dates"
-            )
-        log.info("auto controls for %s: %s", area, ", ".join(controls))
-    else:
-        ranking["chosen"] = ranking[C.AREA_ID].isin(controls)
-    result = I.estimate_impact(rows, area, controls, date, before, after, released_dates=released)
+    chosen = _chosen_controls(ranking, ref, area, controls, f"{pre[0]} to {post[-1]}")
+    result = impact.estimate_impact(
+        rows, area, chosen, date, before, after, released_dates=released
+    )
     summary = impact_summary(result, names)
     folder = cfg.path("reports") / "impact" / _slug(area, str(date))
     page = write_impact_report(
-        folder, result=result, names=names, ranking=ranking, auto=auto, summary=summary
+        folder, result=result, names=names, ranking=ranking, auto=controls is None, summary=summary
     )
     log.info("impact report written to %s", page)
     return {
@@ -200,7 +223,7 @@ def run_impact(
     }
 
 
-def impact_summary(result: I.ImpactResult, names: dict[str, str]) -> str:
+def impact_summary(result: impact.ImpactResult, names: dict[str, str]) -> str:
     """The headline sentence of an impact report."""
     name = f" ({names[result.treated]})" if names.get(result.treated) else ""
     verb = "rose" if result.uplift >= 0 else "fell"
