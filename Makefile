@@ -14,11 +14,12 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export FOOTFALL_JARS_DIR ?= $(CURDIR)/.cache/jars
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test test-all lint format bench package cluster-demo clean
+.PHONY: help setup demo test test-fast test-all lint format bench package cluster-demo clean
 
 help:
 	@echo "make demo          set up, generate synthetic data, run the pipeline, print the outputs"
 	@echo "make test          set up, run the test suite (local Spark, synthetic inline data)"
+	@echo "make test-fast     the suite without the integration tests (the inner loop)"
 	@echo "make setup         create .venv, install footfall, cache the Delta Lake jars"
 	@echo "make lint          ruff check + format check"
 	@echo "make bench         benchmark each stage at 1M and 10M events (BENCH_SCALES to change)"
@@ -48,6 +49,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q -m "not cluster" tests
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not cluster and not integration" tests
 
 lint: setup
 	$(VENV)/bin/ruff check lib jobs tests

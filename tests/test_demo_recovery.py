@@ -18,6 +18,8 @@ from footfall.analysis.jobs import run_impact
 from footfall.pipeline import run_range
 from footfall.synthetic.generate import run_generate
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def demo(spark, tmp_path_factory):

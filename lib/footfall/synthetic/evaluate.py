@@ -3,7 +3,9 @@
 Homes: among domestic subscribers whose home was detected (enough nights), the share whose
 detected home area is the true one; also the share detected at all. Visitors: median absolute
 percentage error of released daily and hourly "all" visitors against the true presence of the
-whole population, over released cells.
+whole population, over released cells; the signed bias (median and mean of (released - true) /
+true); and the hourly figures by hour of day (a table and a chart in evaluation.md), so a reader
+sees whether nights or rush hours are off.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -22,6 +23,7 @@ from footfall.core.calendar import dates_between, periods_of
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy.tokens import period_keys_frame, with_tokens
+from footfall.synthetic.evaluation_report import write_evaluation_report
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +51,46 @@ def home_accuracy(origins: DataFrame, truth_tokens: DataFrame) -> DataFrame:
     )
 
 
+def cell_errors(released: DataFrame, truth: DataFrame, keys: list[str]) -> DataFrame:
+    """Released `all` cells joined to the true presence: relative error (released - true) / true
+    and its absolute value, per cell with people present."""
+    joined = released.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).join(truth, keys, "inner")
+    error = (F.col(C.VISITORS) - F.col("people")) / F.col("people")
+    return (
+        joined.where(F.col("people") > 0)
+        .withColumn("error", error)
+        .withColumn("ape", F.abs(F.col("error")))
+    )
+
+
+def error_figures(cells: DataFrame, *by: str) -> DataFrame:
+    """Per group of `by` (one row when none): cells, median absolute % error, median and mean
+    signed bias."""
+    figures = (
+        F.count("*").alias("cells"),
+        F.percentile("ape", 0.5).alias("median_ape"),
+        F.percentile("error", 0.5).alias("median_bias"),
+        F.mean("error").alias("mean_bias"),
+    )
+    return cells.groupBy(*by).agg(*figures).orderBy(*by) if by else cells.agg(*figures)
+
+
 def median_ape(released: DataFrame, truth: DataFrame, keys: list[str]) -> DataFrame:
     """One row: cells compared and the median absolute percentage error of visitors vs people."""
-    joined = released.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).join(truth, keys, "inner")
-    ape = F.abs(F.col(C.VISITORS) - F.col("people")) / F.col("people")
-    return joined.where(F.col("people") > 0).agg(
-        F.count("*").alias("cells"), F.percentile(ape, 0.5).alias("median_ape")
-    )
+    return error_figures(cell_errors(released, truth, keys)).select("cells", "median_ape")
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(100 * float(x), 2)
+
+
+def _accuracy(row, name: str) -> dict:
+    return {
+        f"{name}_cells_compared": row["cells"],
+        f"{name}_visitors_median_ape_pct": _pct(row["median_ape"]),
+        f"{name}_visitors_median_bias_pct": _pct(row["median_bias"]),
+        f"{name}_visitors_mean_bias_pct": _pct(row["mean_bias"]),
+    }
 
 
 def run_evaluate(
@@ -82,31 +117,26 @@ def run_evaluate(
     hourly = lake.read_required(spark, cfg, tables.RELEASED_HOURLY, "run `footfall release` first")
     t_daily = _truth(spark, cfg, "presence_daily").withColumn(C.DATE, F.to_date(C.DATE))
     t_hourly = _truth(spark, cfg, "presence_hourly").withColumn(C.DATE, F.to_date(C.DATE))
-    d_row = median_ape(daily.where(in_range), t_daily, [C.DATE, C.AREA_ID]).first()
-    h_row = median_ape(hourly.where(in_range), t_hourly, [C.DATE, C.HOUR, C.AREA_ID]).first()
-
-    def pct(x: float | None) -> float | None:
-        return None if x is None else round(100 * float(x), 2)
-
+    daily_cells = cell_errors(daily.where(in_range), t_daily, [C.DATE, C.AREA_ID])
+    hourly_cells = cell_errors(hourly.where(in_range), t_hourly, [C.DATE, C.HOUR, C.AREA_ID])
+    by_hour = [
+        {"hour": r[C.HOUR], "cells": r["cells"], "median_ape_pct": _pct(r["median_ape"]),
+         "median_bias_pct": _pct(r["median_bias"]), "mean_bias_pct": _pct(r["mean_bias"])}
+        for r in error_figures(hourly_cells, C.HOUR).collect()
+    ]  # fmt: skip
     result = {
         "range": f"{d1} .. {d2}",
         "subscribers_evaluated": homes_row["subscribers"],
-        "homes_detected_pct": pct(homes_row["share_detected"]),
-        "homes_correct_pct_of_detected": pct(homes_row["share_correct"]),
-        "daily_cells_compared": d_row["cells"],
-        "daily_visitors_median_ape_pct": pct(d_row["median_ape"]),
-        "hourly_cells_compared": h_row["cells"],
-        "hourly_visitors_median_ape_pct": pct(h_row["median_ape"]),
+        "homes_detected_pct": _pct(homes_row["share_detected"]),
+        "homes_correct_pct_of_detected": _pct(homes_row["share_correct"]),
+        **_accuracy(error_figures(daily_cells).first(), "daily"),
+        **_accuracy(error_figures(hourly_cells).first(), "hourly"),
     }
     out = cfg.path("reports") / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n")
-    _write_markdown(out / "evaluation.md", result)
+    (out / "evaluation.json").write_text(
+        json.dumps({**result, "hourly_by_hour_of_day": by_hour}, indent=2) + "\n"
+    )
+    write_evaluation_report(out, result, by_hour)
     result["written"] = str(out / "evaluation.md")
     return result
-
-
-def _write_markdown(path: Path, result: dict) -> None:
-    lines = ["# footfall accuracy against ground truth", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in result.items()]
-    path.write_text("\n".join(lines) + "\n")
