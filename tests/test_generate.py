@@ -254,7 +254,7 @@ def test_intervention_adds_the_configured_uplift_and_leaves_other_areas_daily_pr
 
 
 def test_partition_keys_send_each_target_to_its_own_partition(spark):
-    from footfall.synthetic.generate import partition_keys
+    from footfall.synthetic.landing import partition_keys
     from pyspark.sql import functions as F
 
     keys = partition_keys(spark, 7)
