@@ -46,7 +46,7 @@ def expectations_dir() -> Path:
     env = os.environ.get("FOOTFALL_EXPECTATIONS_DIR")
     for d in ([Path(env)] if env else []) + [
         Path.cwd() / "expectations",
-        Path(__file__).resolve().parents[2] / "expectations",
+        Path(__file__).resolve().parents[3] / "expectations",
     ]:
         if (d / f"{SUITES[0]}.yaml").is_file():
             return d

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from footfall.core import columns as C
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START = dt.date(2026, 3, 28)
 DAYS = 3
 DST_DAY = "2026-03-29"
