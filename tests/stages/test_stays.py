@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from footfall.core import columns as C
 from footfall.core import tables
-from footfall.stages.presence import present_hours
-from footfall.stages.stays import HOUR_US, MINUTE_US, HourMarks, StayRule, hour_marks
+from footfall.stages.stays import HOUR_US, MINUTE_US, HourMarks, StayRule, hour_marks, present_hours
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -62,3 +62,11 @@ EXTRAPOLATED = "extrapolated"
 VISITORS = "visitors"
 RELEASE_ID = "release_id"
 WEIGHT = "weight"
+
+# dwell and visitor class (METHOD 5.3)
+WORK_AREA_ID = "work_area_id"
+WORK_DAYS = "work_days"
+DWELL_BAND = "dwell_band"
+VISITOR_CLASS = "visitor_class"
+RESIDENT, WORKER, VISITOR = "resident", "worker", "visitor"
+VISITOR_CLASSES = (RESIDENT, WORKER, VISITOR)

@@ -41,6 +41,10 @@ SPEC: dict[str, tuple[Any, str]] = {
     "subscribers.home_mccs": ("list[str]", "MCCs of domestic subscribers; others are roamers"),
     "origins.level": (str, "origin granularity: area, district or region"),
     "origins.min_nights": (int, "nights at the modal area needed for a known home"),
+    "origins.min_work_days": (
+        int,
+        "weekdays present in the modal daytime area needed for a work area (METHOD 5.3)",
+    ),
     "presence.bridge_same_area_minutes": (
         int,
         "a gap between two events in one area up to this long is a stay there (METHOD 5.1)",
@@ -52,6 +56,10 @@ SPEC: dict[str, tuple[Any, str]] = {
     "presence.edge_minutes": (
         int,
         "otherwise each side of a gap (and before a first, after a last event) counts this long",
+    ),
+    "presence.dwell_bands_minutes": (
+        "list[int]",
+        "dwell band bounds in minutes (METHOD 5.3): [60, 180, 360] gives under_60 .. 360_plus",
     ),
     "release.k_min": (int, "minimum distinct subscribers behind any released value"),
     "release.rounding": (int, "released values are rounded half-up to a multiple of this"),
@@ -152,6 +160,15 @@ def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
             return dt.date.fromisoformat(str(value))
         except ValueError:
             raise bad from None
+    if kind == "list[int]":
+        if from_text:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        try:
+            if isinstance(value, list) and all(not isinstance(v, bool) for v in value):
+                return [int(v) for v in value]
+        except (TypeError, ValueError):
+            pass
+        raise bad
     if kind == "list[str]":
         if from_text:
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -275,6 +292,7 @@ def validate(cfg: Config) -> None:
     for key in (
         "ingest.max_lateness_days",
         "origins.min_nights",
+        "origins.min_work_days",
         "quality.volume_history",
         "run.progress_seconds",
     ):
@@ -297,6 +315,11 @@ def validate(cfg: Config) -> None:
         # presence of a date reads the events of the dates next to it: no stay may reach further
         if not 0 <= v[key] <= MAX_STAY_MINUTES:
             raise UserError(f"{key} must be between 0 and {MAX_STAY_MINUTES} (one day)")
+    bands = v["presence.dwell_bands_minutes"]
+    if not bands or any(b < 1 for b in bands) or bands != sorted(set(bands)):
+        raise UserError(
+            "presence.dwell_bands_minutes must be increasing positive minutes, e.g. [60, 180, 360]"
+        )
     for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):
         if not 0 <= v[key] <= 1:
             raise UserError(f"{key} must be between 0 and 1")

@@ -136,6 +136,47 @@ AUDIT_DAILY = Table(
     (C.DATE, C.AREA_ID, C.ORIGIN_ID),
 )
 
+# work areas per period (METHOD 5.3), beside the homes of `origins` (a sibling table, so the
+# origins contract of METHOD 4 stays as it is): one row per token with weekday daytime presence
+WORK_AREAS = Table(
+    "work_areas",
+    _s(
+        (C.TOKEN, STR, False),
+        (C.PERIOD, STR, False),
+        (C.WORK_AREA_ID, STR, True),  # null: no work area (too few days, or it is the home)
+        (C.WORK_DAYS, INT, False),  # distinct weekdays present there in hours 9..16
+    ),
+    (C.PERIOD,),
+    (C.TOKEN, C.PERIOD),
+)
+
+
+def _breakdown_tables(name: str, part: str) -> tuple[Table, Table, Table]:
+    """Audit, candidate and release tables of a daily breakdown of METHOD 5.3 (`part` is the
+    dwell band or the visitor class, plus `all` and `other` rows)."""
+    keys = (C.DATE, C.AREA_ID, part)
+    head = ((C.DATE, DATE, False), (C.AREA_ID, STR, False), (part, STR, False))
+    audit = Table(
+        f"audit_{name}",
+        _s(*head, (C.SUBSCRIBERS, LONG, False), (C.EXTRAPOLATED, DBL, False)),
+        (C.DATE,),
+        keys,
+    )
+    candidate = Table(f"candidate_{name}", _s(*head, (C.VISITORS, LONG, False)), (C.DATE,), keys)
+    released = Table(
+        name,
+        _s(*head, (C.VISITORS, LONG, False), (C.RELEASE_ID, STR, False)),
+        (C.DATE,),
+        keys,
+    )
+    return audit, candidate, released
+
+
+AUDIT_DWELL, CANDIDATE_DWELL, RELEASED_DWELL = _breakdown_tables("dwell_daily", C.DWELL_BAND)
+AUDIT_CLASS, CANDIDATE_CLASS, RELEASED_CLASS = _breakdown_tables(
+    "visitor_class_daily", C.VISITOR_CLASS
+)
+
 _RELEASE_HOURLY_FIELDS = (
     (C.DATE, DATE, False),
     (C.HOUR, INT, False),
@@ -240,5 +281,12 @@ ALL = {
         RELEASED_HOURLY,
         RELEASED_DAILY,
         RELEASES,
+        WORK_AREAS,
+        AUDIT_DWELL,
+        CANDIDATE_DWELL,
+        RELEASED_DWELL,
+        AUDIT_CLASS,
+        CANDIDATE_CLASS,
+        RELEASED_CLASS,
     )
 }

@@ -28,6 +28,7 @@ from footfall.core import columns as C
 
 HOURLY_GROUP = (C.DATE, C.HOUR, C.AREA_ID, C.ORIGIN_LEVEL)
 DAILY_GROUP = (C.DATE, C.AREA_ID, C.ORIGIN_LEVEL)
+BREAKDOWN_GROUP = (C.DATE, C.AREA_ID)  # dwell bands and visitor classes (METHOD 5.3, 7)
 # extrapolated sums of fractional weights carry float noise (999.9999999 for 1000); rounding to
 # this many decimals first keeps an exact half (15 -> 20) from falling to the lower multiple
 NOISE_DECIMALS = 6
@@ -39,17 +40,19 @@ def round_half_up(value: Column, rounding: int) -> Column:
     return (F.floor(cleaned / F.lit(float(rounding)) + F.lit(0.5)) * F.lit(rounding)).cast("long")
 
 
-def control(audit: DataFrame, group: Sequence[str], k_min: int, rounding: int) -> DataFrame:
-    """Releasable rows of audit-shaped input: group keys, origin_id, subscribers, extrapolated,
-    visitors."""
+def control(
+    audit: DataFrame, group: Sequence[str], k_min: int, rounding: int, part: str = C.ORIGIN_ID
+) -> DataFrame:
+    """Releasable rows of audit-shaped input: group keys, the part (origin_id, or a dwell band
+    or visitor class of METHOD 5.3), subscribers, extrapolated, visitors."""
     keys = list(group)
     g = Window.partitionBy(*keys)
     sub = F.col(C.SUBSCRIBERS)
-    is_all = F.col(C.ORIGIN_ID) == F.lit(C.ORIGIN_ALL)
+    is_all = F.col(part) == F.lit(C.ORIGIN_ALL)
     small = ~is_all & (sub < k_min)
     big = ~is_all & (sub >= k_min)
     # released candidates first, smallest raw count first, tie smallest origin_id (METHOD 7)
-    merge_order = g.orderBy(F.when(big, 0).otherwise(1), sub, C.ORIGIN_ID).rowsBetween(
+    merge_order = g.orderBy(F.when(big, 0).otherwise(1), sub, part).rowsBetween(
         Window.unboundedPreceding, -1
     )
     rows = (
@@ -70,11 +73,11 @@ def control(audit: DataFrame, group: Sequence[str], k_min: int, rounding: int) -
         .where(F.coalesce(F.col("_total") >= k_min, F.lit(False)))
     )
     named_or_all = rows.where(is_all | (big & ~F.col("_merged"))).select(
-        *keys, C.ORIGIN_ID, C.SUBSCRIBERS, C.EXTRAPOLATED
+        *keys, part, C.SUBSCRIBERS, C.EXTRAPOLATED
     )
     other = rows.where(is_all & (F.col("_other_sub") >= k_min)).select(
         *keys,
-        F.lit(C.ORIGIN_OTHER).alias(C.ORIGIN_ID),
+        F.lit(C.ORIGIN_OTHER).alias(part),
         F.col("_other_sub").cast("long").alias(C.SUBSCRIBERS),
         F.col("_other_ext").cast("double").alias(C.EXTRAPOLATED),
     )

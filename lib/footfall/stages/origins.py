@@ -1,4 +1,5 @@
-"""Home detection per period (METHOD 4): night dates, nightly locations, home areas, origin ids."""
+"""Home detection per period (METHOD 4): night dates, nightly locations, home areas, origin ids;
+the job also writes the period's work areas (METHOD 5.3) beside the homes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
+from footfall.stages.dwell import work_areas
+from footfall.stages.stays import StayRule, present_hours
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +115,16 @@ def detect_origins(
 def assign_origins(
     subscribers: DataFrame, origins: DataFrame, level: str, home_mccs: Sequence[str]
 ) -> DataFrame:
-    """Add origin_id (and home_region_id) to (token, mcc) rows from one period's origins."""
+    """Add origin_id (and home_area_id, home_region_id) to (token, mcc) rows from one period's
+    origins."""
     if level not in LEVEL_COLUMNS:
         raise ValueError(f"origin level must be one of {', '.join(LEVEL_COLUMNS)}, got {level!r}")
-    homes = origins.select(C.TOKEN, F.col(LEVEL_COLUMNS[level]).alias("_home"), C.HOME_REGION_ID)
+    homes = origins.select(
+        C.TOKEN,
+        F.col(LEVEL_COLUMNS[level]).alias("_home"),
+        F.col(C.HOME_AREA_ID).alias("_home_area"),
+        C.HOME_REGION_ID,
+    )
     origin = (
         F.when(~is_domestic(home_mccs), F.concat(F.lit(C.ROAMER_PREFIX), F.col(C.MCC)))
         # a domestic token missing from the origins table (seen after origins ran) is unknown
@@ -125,7 +134,8 @@ def assign_origins(
     return (
         joined.withColumn(C.ORIGIN_ID, origin)
         .withColumn(C.HOME_REGION_ID, F.when(is_domestic(home_mccs), F.col(C.HOME_REGION_ID)))
-        .drop("_home")
+        .withColumn(C.HOME_AREA_ID, F.when(is_domestic(home_mccs), F.col("_home_area")))
+        .drop("_home", "_home_area")
     )
 
 
@@ -159,5 +169,18 @@ def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
         "unknown_homes": int(stats["subscribers"] - stats["known_homes"]),
         "origins_version": version,
     }
+    summary["work_areas_version"] = run_work_areas(spark, cfg, period, written)
     log.info("origins %s: %s", period, summary)
     return summary
+
+
+def run_work_areas(spark: SparkSession, cfg: Config, period: str, origins: DataFrame) -> int | None:
+    """Work areas of the period (METHOD 5.3) from its stays, beside the homes just written."""
+    first, last = period_bounds(period)
+    homes = origins.select(C.TOKEN, C.HOME_AREA_ID)
+    work = (
+        read_period_events(spark, cfg, period)
+        .transform(present_hours(StayRule.from_config(cfg), cfg.zone, first, last))
+        .transform(work_areas(period, cfg["origins.min_work_days"], homes))
+    )
+    return lake.replace_where(work, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))

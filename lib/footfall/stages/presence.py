@@ -18,49 +18,35 @@ from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy import disclosure
+from footfall.stages.dwell import breakdown, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
-from footfall.stages.stays import StayRule, hour_bins, hour_marks, intervals
+from footfall.stages.stays import StayRule, present_hours
 
 log = logging.getLogger(__name__)
 
 
-def present_hours(
-    rule: StayRule, zone: str, first: dt.date, last: dt.date
-) -> Callable[[DataFrame], DataFrame]:
-    """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
-    token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2)."""
-    marks = hour_marks(zone, first, last)
-
-    def _apply(events: DataFrame) -> DataFrame:
-        # grouped with the token among the keys: the window's hash partitioning by token
-        # satisfies it, so the distinct rows need no second shuffle of event-sized data
-        return (
-            events.transform(intervals(rule))
-            .transform(hour_bins(zone, marks))
-            .where(F.col(C.DATE).between(F.lit(first), F.lit(last)))
-            .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
-            .count()
-            .select(C.DATE, C.HOUR, C.AREA_ID, C.TOKEN, C.MCC)
-        )
-
-    return _apply
-
-
 def subscriber_origins(
-    origins: DataFrame, areas: DataFrame, level: str, home_mccs: list[str]
+    origins: DataFrame,
+    areas: DataFrame,
+    level: str,
+    home_mccs: list[str],
+    work: DataFrame | None = None,
 ) -> Callable[[DataFrame], DataFrame]:
-    """Present rows -> the same rows with origin_id and weight of their token (origins and
-    weights of one period: the period of the rows' dates)."""
+    """Present rows -> the same rows with origin_id, weight, home_area_id and work_area_id of
+    their token (origins, weights and work areas of one period: the period of the rows' dates)."""
 
     def _apply(present: DataFrame) -> DataFrame:
         # joined on the token straight from the distinct rows: one shuffle by token, whose
         # partitioning the daily dedup then reuses; region and national weights are broadcast
-        return (
+        rows = (
             assign_origins(present, origins, level, home_mccs)
             .transform(lambda df: with_weights(df, origins, areas, home_mccs))
             .drop(C.HOME_REGION_ID, C.MCC)
         )
+        if work is None:
+            return rows.withColumn(C.WORK_AREA_ID, F.lit(None).cast("string"))
+        return rows.join(work.select(C.TOKEN, C.WORK_AREA_ID), C.TOKEN, "left")
 
     return _apply
 
@@ -137,17 +123,30 @@ class _Output:
     """One aggregate of the weighted present rows and the two tables it is written to."""
 
     name: str
-    aggregate: Callable[[str], Callable[[DataFrame], DataFrame]]
+    aggregate: Callable[[Config], Callable[[DataFrame], DataFrame]]
     audit: tables.Table
     candidate: tables.Table
     group: tuple[str, ...]
+    part: str = C.ORIGIN_ID
+
+
+def _breakdown(part: str) -> Callable[[Config], Callable[[DataFrame], DataFrame]]:
+    def _make(cfg: Config) -> Callable[[DataFrame], DataFrame]:
+        bounds = cfg["presence.dwell_bands_minutes"]
+        return lambda rows: rows.transform(daily_stays(bounds)).transform(breakdown(part))
+
+    return _make
 
 
 OUTPUTS = (
-    _Output("hourly", hourly_presence, tables.AUDIT_HOURLY, tables.CANDIDATE_HOURLY,
-            disclosure.HOURLY_GROUP),
-    _Output("daily", daily_presence, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY,
-            disclosure.DAILY_GROUP),
+    _Output("hourly", lambda cfg: hourly_presence(cfg["origins.level"]), tables.AUDIT_HOURLY,
+            tables.CANDIDATE_HOURLY, disclosure.HOURLY_GROUP),
+    _Output("daily", lambda cfg: daily_presence(cfg["origins.level"]), tables.AUDIT_DAILY,
+            tables.CANDIDATE_DAILY, disclosure.DAILY_GROUP),
+    _Output("dwell", _breakdown(C.DWELL_BAND), tables.AUDIT_DWELL, tables.CANDIDATE_DWELL,
+            disclosure.BREAKDOWN_GROUP, C.DWELL_BAND),
+    _Output("class", _breakdown(C.VISITOR_CLASS), tables.AUDIT_CLASS, tables.CANDIDATE_CLASS,
+            disclosure.BREAKDOWN_GROUP, C.VISITOR_CLASS),
 )  # fmt: skip
 
 
@@ -156,14 +155,14 @@ def _write_output(
 ) -> tuple[dict[str, int | None], dict[tuple[dt.date, str], int]]:
     """Audit rows, then the disclosure-controlled candidates computed from exactly the audit
     rows written (so every candidate traces to them); Delta versions and rows per date."""
-    level, k_min, rounding = cfg["origins.level"], cfg["release.k_min"], cfg["release.rounding"]
+    k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
     # one task (so one file) per date: a date's rows are few (area x hour x origin), and the
     # release reads them date by date
-    audit = rows.transform(out.aggregate(level)).repartition(C.DATE)
+    audit = rows.transform(out.aggregate(cfg)).repartition(C.DATE)
     audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(audit)
     versions = {f"audit_{out.name}": lake.replace_where(audit, cfg, out.audit, where)}
-    candidates = disclosure.control(audit, out.group, k_min, rounding)
+    candidates = disclosure.control(audit, out.group, k_min, rounding, out.part)
     candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(candidates)
     versions[f"candidate_{out.name}"] = lake.replace_where(candidates, cfg, out.candidate, where)
@@ -183,11 +182,12 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
         raise ValueError(f"presence dates must be consecutive, in one period: {dates}")
     text = span(dates)
     origins = _period_origins(spark, cfg, period, text)
+    work = lake.read_slice(spark, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))
     home_mccs = cfg["subscribers.home_mccs"]
     rows = (
         read_stay_events(spark, cfg, dates[0], dates[-1])
         .transform(present_hours(StayRule.from_config(cfg), cfg.zone, dates[0], dates[-1]))
-        .transform(subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs))
+        .transform(subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs, work))
     )
     log.info("presence %s: writing audit and candidate tables (origin level %s)", text, level)
     # the distinct weighted rows feed both audit tables: kept so the events are read once
@@ -211,7 +211,7 @@ def _summary(
 ) -> dict:
     summary: dict = {"date": str(date), "period": period, "origin_level": level}
     for what in ("audit", "candidate"):
-        for name in ("hourly", "daily"):
+        for name in (out.name for out in OUTPUTS):
             key = f"{what}_{name}_rows"
             summary[key] = counts.get((date, key), 0)
     summary.update({f"{name}_version": v for name, v in versions.items()})

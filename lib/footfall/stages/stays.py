@@ -27,6 +27,8 @@ from footfall.core.config import Config
 MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
 START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
+LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
+DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
 _T, _POINT, _LOCAL = "_t", "_point", "_local"
 
 
@@ -73,8 +75,8 @@ def hour_marks(zone: str, first: dt.date, last: dt.date) -> HourMarks:
     return HourMarks(math.gcd(60, *residues) * MINUTE_US, 0)
 
 
-def _interval(start: Column, end: Column, area: Column) -> Column:
-    return F.struct(start.alias(START), end.alias(END), area.alias(AREA))
+def _interval(start: Column, end: Column, area: Column, lasts: bool = True) -> Column:
+    return F.struct(start.alias(START), end.alias(END), area.alias(AREA), F.lit(lasts).alias(LASTS))
 
 
 def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
@@ -101,7 +103,7 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
         )
         next_start = F.when(split, t + half).otherwise(next_t - side)
         pieces = F.array(
-            _interval(t, t + 1, area),
+            _interval(t, t + 1, area, lasts=False),
             _interval(t - edge, F.when(prev_t.isNull(), t), area),
             _interval(t, own_end, area),
             _interval(next_start, F.when(next_t.isNotNull() & ~bridged, next_t), next_area),
@@ -125,8 +127,9 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
 
 
 def hour_bins(zone: str, marks: HourMarks) -> Callable[[DataFrame], DataFrame]:
-    """Interval rows -> (token, mcc, area_id, date, hour) of each local hour bin an interval
-    overlaps by a positive duration: the bin of its start and of each hour mark inside it."""
+    """Interval rows -> (token, mcc, area_id, date, hour, dwell_us) of each local hour bin an
+    interval overlaps by a positive duration (the bin of its start and of each hour mark inside
+    it), with the microseconds of the interval in that bin (0 for an event's own point)."""
     step, phase = F.lit(marks.step_us), F.lit(marks.phase_us)
 
     def _apply(rows: DataFrame) -> DataFrame:
@@ -136,13 +139,22 @@ def hour_bins(zone: str, marks: HourMarks) -> Callable[[DataFrame], DataFrame]:
             F.array().cast("array<bigint>")
         )
         points = F.concat(F.array(start), marks_inside)
+        # each point opens a segment up to the next point (or the end) that lies in one bin
+        segments = F.arrays_zip(
+            points.alias("from"), F.concat(marks_inside, F.array(end)).alias("to")
+        )
         # the session time zone is UTC: from_utc_timestamp gives the local wall clock, so the
         # fall-back day's repeated hour is one bin and the spring-forward day has 23 (METHOD 2)
         local = F.from_utc_timestamp(F.timestamp_micros(F.col(_POINT)), zone)
         return (
             rows.select(
-                C.TOKEN, C.MCC, F.col(AREA).alias(C.AREA_ID), F.explode(points).alias(_POINT)
-            )
+                C.TOKEN,
+                C.MCC,
+                F.col(AREA).alias(C.AREA_ID),
+                LASTS,
+                F.explode(segments).alias("_segment"),
+            )  # fmt: skip
+            .withColumn(_POINT, F.col("_segment.from"))
             .withColumn(_LOCAL, local)
             .select(
                 C.TOKEN,
@@ -150,7 +162,32 @@ def hour_bins(zone: str, marks: HourMarks) -> Callable[[DataFrame], DataFrame]:
                 C.AREA_ID,
                 F.to_date(_LOCAL).alias(C.DATE),
                 F.hour(_LOCAL).alias(C.HOUR),
+                F.when(F.col(LASTS), F.col("_segment.to") - F.col(_POINT))
+                .otherwise(F.lit(0))
+                .alias(DWELL_US),
             )
+        )
+
+    return _apply
+
+
+def present_hours(
+    rule: StayRule, zone: str, first: dt.date, last: dt.date
+) -> Callable[[DataFrame], DataFrame]:
+    """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
+    token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2)."""
+    marks = hour_marks(zone, first, last)
+
+    def _apply(events: DataFrame) -> DataFrame:
+        # grouped with the token among the keys: the window's hash partitioning by token
+        # satisfies it, so the distinct rows need no second shuffle of event-sized data
+        return (
+            events.transform(intervals(rule))
+            .transform(hour_bins(zone, marks))
+            .where(F.col(C.DATE).between(F.lit(first), F.lit(last)))
+            .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
+            .agg(F.sum(DWELL_US).alias(DWELL_US))
+            .select(C.DATE, C.HOUR, C.AREA_ID, C.TOKEN, C.MCC, DWELL_US)
         )
 
     return _apply

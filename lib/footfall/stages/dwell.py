@@ -1,0 +1,124 @@
+"""Dwell bands, work areas and visitor classes (METHOD 5.3), from the hourly present rows of
+METHOD 5.2 (each carrying the microseconds of its stays inside the hour bin).
+
+- Work area of a token for a period: the area with the most weekday (Monday to Friday) hour bins
+  of local hours 9 to 16 in which it is present; ties the smallest area_id. It is the work area
+  only when the token is present there in those hours on at least `origins.min_work_days`
+  distinct weekdays and it is not the token's home area; otherwise there is none (as a home must
+  be the modal night area and reach `origins.min_nights`, METHOD 4).
+- Dwell in (date, area): the minutes of its intervals in the area within the local date, in bands
+  by `presence.dwell_bands_minutes` (lower bound inclusive).
+- Visitor class in (date, area): `resident` of its home area, `worker` of its work area, else
+  `visitor` (unknown homes and roamers are visitors or workers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from footfall.core import columns as C
+from footfall.stages.stays import DWELL_US, MINUTE_US
+
+WORK_HOURS = tuple(range(9, 17))  # local hours 9..16
+_BINS, _DAYS = "_bins", "_days"
+
+
+def band_labels(bounds: Sequence[int]) -> list[str]:
+    """[60, 180, 360] -> under_60, 60_180, 180_360, 360_plus."""
+    inner = [f"{a}_{b}" for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [f"under_{bounds[0]}", *inner, f"{bounds[-1]}_plus"]
+
+
+def dwell_band(minutes: Column, bounds: Sequence[int]) -> Column:
+    """The band label of a dwell in minutes (a lower bound belongs to its band)."""
+    labels = band_labels(bounds)
+    band = F.when(minutes < bounds[0], F.lit(labels[0]))
+    for bound, label in zip(bounds[1:], labels[1:-1], strict=False):
+        band = band.when(minutes < bound, F.lit(label))
+    return band.otherwise(F.lit(labels[-1]))
+
+
+def work_areas(
+    period: str, min_work_days: int, homes: DataFrame
+) -> Callable[[DataFrame], DataFrame]:
+    """Hourly present rows of a period's dates -> work_areas rows (token, period, work_area_id,
+    work_days) for every token present in weekday daytime hours; homes: (token, home_area_id)."""
+
+    def _apply(present: DataFrame) -> DataFrame:
+        weekday = F.dayofweek(C.DATE).between(2, 6)  # Spark: 1 = Sunday .. 7 = Saturday
+        daytime = present.where(weekday & F.col(C.HOUR).isin(list(WORK_HOURS)))
+        per_area = daytime.groupBy(C.TOKEN, C.AREA_ID).agg(
+            F.count("*").alias(_BINS), F.count_distinct(C.DATE).alias(_DAYS)
+        )
+        order = Window.partitionBy(C.TOKEN).orderBy(F.desc(_BINS), F.asc(C.AREA_ID))
+        modal = per_area.withColumn("_rank", F.row_number().over(order)).where("_rank = 1")
+        joined = modal.join(homes, C.TOKEN, "left")
+        is_work = (F.col(_DAYS) >= min_work_days) & ~F.coalesce(
+            F.col(C.AREA_ID) == F.col(C.HOME_AREA_ID), F.lit(False)
+        )
+        return joined.select(
+            C.TOKEN,
+            F.lit(period).alias(C.PERIOD),
+            F.when(is_work, F.col(C.AREA_ID)).alias(C.WORK_AREA_ID),
+            F.col(_DAYS).cast("int").alias(C.WORK_DAYS),
+        )
+
+    return _apply
+
+
+def daily_stays(bounds: Sequence[int]) -> Callable[[DataFrame], DataFrame]:
+    """Weighted hourly present rows (with home_area_id, work_area_id) -> one row per (date, area,
+    token) with its dwell band, visitor class and weight."""
+
+    def _apply(rows: DataFrame) -> DataFrame:
+        # rows arrive clustered by token (the stays window, the origins join): no new shuffle
+        daily = rows.groupBy(C.DATE, C.AREA_ID, C.TOKEN).agg(
+            F.sum(DWELL_US).alias(DWELL_US),
+            F.first(C.WEIGHT).alias(C.WEIGHT),  # the token's weight: one value per token
+            F.first(C.HOME_AREA_ID).alias(C.HOME_AREA_ID),
+            F.first(C.WORK_AREA_ID).alias(C.WORK_AREA_ID),
+        )
+        area = F.col(C.AREA_ID)
+        visitor_class = (
+            F.when(area == F.col(C.HOME_AREA_ID), F.lit(C.RESIDENT))
+            .when(area == F.col(C.WORK_AREA_ID), F.lit(C.WORKER))
+            .otherwise(F.lit(C.VISITOR))
+        )
+        minutes = F.col(DWELL_US) / F.lit(float(MINUTE_US))
+        return daily.select(
+            C.DATE,
+            C.AREA_ID,
+            C.TOKEN,
+            C.WEIGHT,
+            dwell_band(minutes, bounds).alias(C.DWELL_BAND),
+            visitor_class.alias(C.VISITOR_CLASS),
+        )
+
+    return _apply
+
+
+def breakdown(part: str) -> Callable[[DataFrame], DataFrame]:
+    """Daily stay rows -> audit rows per (date, area, part) and the group's `all` (grouping
+    sets); each token has one band and one class per (date, area), so counts are distinct."""
+    keys = [C.DATE, C.AREA_ID]
+
+    def _apply(daily: DataFrame) -> DataFrame:
+        return (
+            daily.groupingSets([[*keys, part], keys], *keys, part)
+            .agg(
+                F.count("*").alias(C.SUBSCRIBERS),
+                F.sum(C.WEIGHT).alias(C.EXTRAPOLATED),
+                F.grouping(part).alias("_g"),
+            )
+            .select(
+                *keys,
+                F.when(F.col("_g") == 1, F.lit(C.ORIGIN_ALL)).otherwise(F.col(part)).alias(part),
+                C.SUBSCRIBERS,
+                C.EXTRAPOLATED,
+            )
+        )
+
+    return _apply
