@@ -23,6 +23,7 @@ from footfall.core.calendar import dates_between, periods_of
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy.tokens import period_keys_frame, with_tokens
+from footfall.synthetic.evaluate_breakdowns import evaluate_breakdowns
 from footfall.synthetic.evaluation_report import write_evaluation_report
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,15 @@ def run_evaluate(
     """Compute, print and write the accuracy figures for d1..d2."""
     dates = dates_between(d1, d2)
     periods = periods_of(dates)
-    homes = _truth(spark, cfg, "homes").where(~F.col("is_roamer"))
+    all_homes = _truth(spark, cfg, "homes")
+    homes = all_homes.where(~F.col("is_roamer"))
     per_period = homes.crossJoin(spark.createDataFrame([(p,) for p in periods], [C.PERIOD]))
     keys = period_keys_frame(spark, master_key, periods)
     truth_tokens = with_tokens(per_period, keys, C.IMSI, C.PERIOD, C.TOKEN).select(
-        C.TOKEN, C.PERIOD, F.col("home_area_id").alias("true_home_area_id")
+        C.TOKEN,
+        C.PERIOD,
+        F.col(C.HOME_AREA_ID).alias("true_home_area_id"),
+        F.col(C.WORK_AREA_ID).alias("true_work_area_id"),
     )
     origins = lake.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
     # only subscribers seen in the period count (the origins table lists every one seen)
@@ -132,11 +137,18 @@ def run_evaluate(
         **_accuracy(error_figures(daily_cells).first(), "daily"),
         **_accuracy(error_figures(hourly_cells).first(), "hourly"),
     }
+    breakdowns, confusion = evaluate_breakdowns(
+        spark, cfg, d1, d2, keys, truth_tokens, all_homes.select(C.IMSI)
+    )
+    result.update(breakdowns)
     out = cfg.path("reports") / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(
-        json.dumps({**result, "hourly_by_hour_of_day": by_hour}, indent=2) + "\n"
+        json.dumps(
+            {**result, "hourly_by_hour_of_day": by_hour, "class_confusion": confusion}, indent=2
+        )
+        + "\n"
     )
-    write_evaluation_report(out, result, by_hour)
+    write_evaluation_report(out, result, by_hour, confusion)
     result["written"] = str(out / "evaluation.md")
     return result

@@ -8,7 +8,9 @@ from pathlib import Path
 CHART = "evaluation_by_hour.png"
 
 
-def write_evaluation_report(folder: Path, result: dict, by_hour: list[dict]) -> Path:
+def write_evaluation_report(
+    folder: Path, result: dict, by_hour: list[dict], confusion: list[dict] = ()
+) -> Path:
     """evaluation.md (and its chart) in folder; returns the markdown's path."""
     lines = ["# footfall accuracy against ground truth", "", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in result.items()]
@@ -28,11 +30,31 @@ def write_evaluation_report(folder: Path, result: dict, by_hour: list[dict]) -> 
         f"| {r['mean_bias_pct']} |"
         for r in by_hour
     ]
+    lines += _confusion(confusion)
     path = folder / "evaluation.md"
     path.write_text("\n".join(lines) + "\n")
     if by_hour:
         _chart(folder / CHART, by_hour)
     return path
+
+
+def _confusion(confusion: list[dict]) -> list[str]:
+    """The class confusion table: true classes down, detected classes across."""
+    if not confusion:
+        return []
+    classes = ("resident", "worker", "visitor")
+    cell = {(r["true"], r["detected"]): r["subscriber_days"] for r in confusion}
+    lines = [
+        "",
+        "## Visitor classes: true (rows) against detected (columns), subscriber-days",
+        "",
+        "| true \\ detected | " + " | ".join(classes) + " |",
+        "|---|" + "---:|" * len(classes),
+    ]
+    lines += [
+        f"| {t} | " + " | ".join(str(cell.get((t, d), 0)) for d in classes) + " |" for t in classes
+    ]
+    return lines
 
 
 def _chart(path: Path, by_hour: list[dict]) -> None:

@@ -30,7 +30,14 @@ from footfall.synthetic.landing import landing_counts, landing_days, landing_lin
 from footfall.synthetic.people import people_frame
 from footfall.synthetic.reference import write_areas, write_cells, write_subscribers
 from footfall.synthetic.schedule import person_days_frame, with_bins
-from footfall.synthetic.truth import homes, presence_daily, presence_hourly, residents
+from footfall.synthetic.truth import (
+    breakdown_counts,
+    homes,
+    presence_daily,
+    presence_hourly,
+    residents,
+    stays_daily,
+)
 from footfall.synthetic.world import (
     Area,
     Cell,
@@ -107,7 +114,10 @@ def run_generate(
     )
     try:
         person_day_bins = with_bins(person_days, day_frame)
-        _write_truth(folders.truth, world, people, person_days, person_day_bins, intervention)
+        _write_truth(
+            folders.truth, world, people, person_days, person_day_bins, intervention,
+            cfg["presence.dwell_bands_minutes"],
+        )  # fmt: skip
         write_subscribers(people, folders.reference / "subscribers.csv")
         counts = _write_landing(spark, cfg, folders.landing, world, person_day_bins, rates)
     finally:
@@ -230,8 +240,10 @@ def _write_truth(
     person_days: DataFrame,
     person_day_bins: DataFrame,
     intervention: Intervention,
+    dwell_bounds: list[int],
 ) -> None:
-    """homes, residents, presence_hourly, presence_daily (Parquet) and intervention.json."""
+    """homes, residents, presence_hourly, presence_daily, stays_daily with its dwell_daily and
+    visitor_class_daily counts (Parquet) and intervention.json."""
     area_id = area_ids(world.areas)
     log.info("generate: writing ground truth to %s", truth)
     _parquet(homes(people, area_id), truth / "homes")
@@ -240,6 +252,12 @@ def _write_truth(
     _parquet(presence_hourly(person_day_bins, area_id), truth / "presence_hourly")
     log.info("generate: wrote %s", truth / "presence_hourly")
     _parquet(presence_daily(person_days, area_id), truth / "presence_daily")
+    stays = stays_daily(person_day_bins, area_id, dwell_bounds)
+    _parquet(stays, truth / "stays_daily")
+    stays = stays.sparkSession.read.parquet(str(truth / "stays_daily"))
+    _parquet(breakdown_counts(stays, C.DWELL_BAND), truth / "dwell_daily")
+    _parquet(breakdown_counts(stays, C.VISITOR_CLASS), truth / "visitor_class_daily")
+    log.info("generate: wrote %s, dwell_daily, visitor_class_daily", truth / "stays_daily")
     _json(truth / "intervention.json", intervention.record())
 
 

@@ -32,6 +32,9 @@ def person_days_frame(
     )
     person_days = _with_work_and_visit(person_days, gravity, seed)
     person_days = _with_nights(person_days, gravity, seed)
+    # the true work area of METHOD 5.3 (ground truth only): a worker's, unless it is the home
+    true_work = F.when(F.col("worker") & (F.col("work_area") != F.col("home")), F.col("work_area"))
+    person_days = person_days.withColumn("true_work", true_work)
     return person_days.drop("arrive", "stay", "worker", "weekday")
 
 

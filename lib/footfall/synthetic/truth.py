@@ -14,18 +14,22 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
+from footfall.stages.dwell import dwell_band
 from footfall.synthetic.schedule import area_at, day_areas
 
 AreaIds = Callable[[Column], Column]  # an area index column -> its area_id (world.area_ids)
 
 
 def homes(people: DataFrame, area_id: AreaIds) -> DataFrame:
-    """Every subscriber's and roamer's IMSI, MCC and, for residents, true home area."""
+    """Every subscriber's and roamer's IMSI, MCC and, for residents, true home area and true work
+    area (a worker's work area when it is not the home, METHOD 5.3)."""
+    work = F.col("worker") & (F.col("work_area") != F.col("home"))
     return people.where(F.col("is_subscriber") | F.col("is_roamer")).select(
         C.IMSI,
         F.substring(C.IMSI, 1, 3).alias(C.MCC),
         "is_roamer",
         F.when(~F.col("is_roamer"), area_id(F.col("home"))).alias(C.HOME_AREA_ID),
+        F.when(work, area_id(F.col("work_area"))).alias(C.WORK_AREA_ID),
     )
 
 
@@ -63,3 +67,40 @@ def presence_daily(person_days: DataFrame, area_id: AreaIds) -> DataFrame:
         .agg(F.count("*").alias("people"))
         .select(F.to_date("date").alias(C.DATE), area_id(F.col("area")).alias(C.AREA_ID), "people")
     )
+
+
+def stays_daily(person_day_bins: DataFrame, area_id: AreaIds, bounds: list[int]) -> DataFrame:
+    """Each person's true (date, area) rows (whole population, roamers included): minutes there
+    from the schedule's hour bins, dwell band and true visitor class (METHOD 5.3); with the IMSI
+    (subscribers and roamers) for the class confusion table."""
+    bins = person_day_bins.select("*", F.explode("bins").alias("_bin"))
+    rows = bins.select(
+        "pid", "date", "home", "true_work", "is_roamer", C.IMSI,
+        area_at(F.col("_bin.hour")).alias("area"), F.col("_bin.seconds").alias("_seconds"),
+    )  # fmt: skip
+    per_area = rows.groupBy("pid", "date", "area").agg(
+        (F.sum("_seconds") / 60.0).alias("minutes"),
+        F.first("home").alias("home"),
+        F.first("true_work").alias("true_work"),
+        F.first("is_roamer").alias("is_roamer"),
+        F.first(C.IMSI).alias(C.IMSI),
+    )
+    area = F.col("area")
+    visitor_class = (
+        F.when(~F.col("is_roamer") & (area == F.col("home")), F.lit(C.RESIDENT))
+        .when(area == F.col("true_work"), F.lit(C.WORKER))
+        .otherwise(F.lit(C.VISITOR))
+    )
+    return per_area.select(
+        F.to_date("date").alias(C.DATE),
+        area_id(area).alias(C.AREA_ID),
+        C.IMSI,
+        "minutes",
+        dwell_band(F.col("minutes"), bounds).alias(C.DWELL_BAND),
+        visitor_class.alias(C.VISITOR_CLASS),
+    )
+
+
+def breakdown_counts(stays: DataFrame, part: str) -> DataFrame:
+    """True people per (date, area, dwell band) or (date, area, visitor class)."""
+    return stays.groupBy(C.DATE, C.AREA_ID, part).agg(F.count("*").alias("people"))
