@@ -33,7 +33,6 @@ from footfall.stages.ingest import (
     check_cells,
     classify,
     quarantined,
-    salt_buckets,
     valid_events,
     with_local_time,
 )
@@ -168,16 +167,11 @@ def _ingest_batch(
         cells = lake.read_cells(spark, cfg)
         check_cells(cells)
         versions = cell_versions(cells)
-        regions = versions.select(C.REGION_ID).distinct().count()
-        partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
-        buckets = salt_buckets(partitions, len(dates), regions)
         raw = None
         for d in dates:
             day = _raw_rows(spark, cfg, d, files[d], grouped[d])
             raw = day if raw is None else raw.unionByName(day)
         keys = period_keys_frame(spark, master_key, periods)
-        # cached: the landing files are read and parsed once for the counts and both writes
-        # (measured: a second read for quarantine and counts costs as much CPU as the cache)
         classified = (
             raw.transform(with_local_time(cfg.zone))
             .transform(classify(max_late, versions))
@@ -191,7 +185,7 @@ def _ingest_batch(
                     "ingest %s: a landing file failed to read; ingesting day by day", span(dates)
                 )
                 return None
-            return _write_days(spark, cfg, files, classified, counts, buckets)
+            return _write_days(spark, cfg, files, classified, counts)
         finally:
             classified.unpersist()
 
@@ -221,14 +215,18 @@ def _classify_counts(
 
 
 def _write_events(
-    spark: SparkSession, cfg: Config, dates: list[dt.date], classified: DataFrame, buckets: int
+    spark: SparkSession, cfg: Config, dates: list[dt.date], classified: DataFrame
 ) -> dict[dt.date, int]:
     """Replace the landing days' valid events; the events written per landing day."""
     first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
     landing_days = landing_between(dates[0], dates[-1])
     # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
     event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
-    events = classified.transform(valid_events(buckets))
+    # rebalance: few, large files per (event_date, region_id) partition; AQE splits a skewed
+    # (big-region) partition by size instead of writing one huge file from one task
+    events = classified.transform(valid_events).hint(
+        "rebalance", F.col(C.EVENT_DATE), F.col(C.REGION_ID)
+    )
     lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
     written = (
         lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
@@ -245,12 +243,11 @@ def _write_days(
     files: dict[dt.date, list[Path]],
     classified: DataFrame,
     counts: dict[dt.date, dict[str, int]],
-    buckets: int,
 ) -> list[LandingDaySummary]:
     """Replace the landing days of files in events, quarantine and ingest_log; a summary per
     day."""
     dates = list(files)
-    valid = _write_events(spark, cfg, dates, classified, buckets)
+    valid = _write_events(spark, cfg, dates, classified)
     landing_days = landing_between(dates[0], dates[-1])
     lake.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
     summaries = [
