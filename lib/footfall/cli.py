@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("presence", "Write audit and candidate origin-presence tables for a date (METHOD 5-7).")
     _day_or_range(p, "local date")
 
-    p = add("release", "Run the quality gate for a date, then publish or block (METHOD 8-9).")
-    p.add_argument("--date", required=True, help="local date YYYY-MM-DD")
+    p = add("release", "Run the quality gate for dates, then publish or block (METHOD 8-9).")
+    _day_or_range(p, "local date")
 
     p = add("run", "Ingest, origins, presence and release for a date range, in order.")
     p.add_argument("--from", dest="date_from", required=True, help="first date YYYY-MM-DD")
@@ -217,9 +217,16 @@ def cmd_presence(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_release(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.gate.release import run_release
+    days = _days(args)
+    from footfall.core.calendar import batches
+    from footfall.gate.release import raise_blocked, run_release_days
 
-    return run_release(_spark(cfg), cfg, parse_date(args.date))
+    spark = _spark(cfg)
+    summaries = []
+    for batch in batches(days, cfg["run.batch_days"]):  # a blocked date blocks only itself
+        summaries += run_release_days(spark, cfg, batch)
+    raise_blocked(summaries)  # exit 3 at the end if any date was blocked
+    return _totals(summaries)
 
 
 def cmd_run(args: argparse.Namespace, cfg: Config) -> Any:

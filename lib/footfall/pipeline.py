@@ -50,7 +50,8 @@ def run_range(
     ingest_batches, presence_batches = batches(dates, size), batches(dates, size, by_period=True)
     started = time.monotonic()
     steps = len(ingest_batches) + len(periods) + len(presence_batches)
-    steps += len(dates) if cfg["run.release"] else 0
+    release_batches = batches(dates, size) if cfg["run.release"] else []
+    steps += len(release_batches)
     done = 0
 
     def progress(what: str) -> None:
@@ -66,19 +67,15 @@ def run_range(
         run_presence_days(spark, cfg, batch)
         progress(f"presence {span(batch)}")
 
-    released, blocked, reports = [], [], []
-    if cfg["run.release"]:
-        from footfall.gate.release import run_release
+    released, blocked = [], []
+    if release_batches:
+        from footfall.gate.release import run_release_days
 
-        for d in dates:
-            try:
-                summary = run_release(spark, cfg, d)
-                released.append(str(d))
-                reports.append(summary.get("report"))
-            except GateBlocked as exc:
-                log.error("release %s blocked: %s", d, exc)
-                blocked.append(str(d))
-            progress(f"release {d}")
+        for batch in release_batches:  # a blocked date is logged; the others are published
+            summaries = run_release_days(spark, cfg, batch)
+            released += [s["date"] for s in summaries if s["passed"]]
+            blocked += [s["date"] for s in summaries if not s["passed"]]
+            progress(f"release {span(batch)}: {sum(s['passed'] for s in summaries)} released")
     result = {
         "dates": f"{d1} .. {d2} ({len(dates)} days)",
         "periods": ", ".join(periods),

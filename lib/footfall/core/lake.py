@@ -59,6 +59,33 @@ class Rows:
         return F.col(self.column).between(F.lit(self.first), F.lit(self.upper))
 
 
+@dataclass(frozen=True)
+class Dates:
+    """The rows of a table whose column is one of a set of dates (or YYYY-MM periods): the
+    slice of a batch of dates that need not follow each other (a release's passing dates)."""
+
+    column: str
+    values: tuple[dt.date | str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError(f"{self.column}: a slice of no dates")
+        object.__setattr__(self, "values", tuple(sorted(set(self.values))))
+
+    def sql(self) -> str:
+        """The Delta replaceWhere predicate."""
+        if len(self.values) == 1:
+            return f"{self.column} = {_literal(self.values[0])}"
+        return f"{self.column} IN ({', '.join(_literal(v) for v in self.values)})"
+
+    def condition(self) -> Column:
+        """The same slice as a Column filter (an IN list on a partition column prunes)."""
+        return F.col(self.column).isin(list(self.values))
+
+
+Slice = Rows | Dates
+
+
 def _literal(value: dt.date | str) -> str:
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     if "'" in text:
@@ -66,14 +93,14 @@ def _literal(value: dt.date | str) -> str:
     return f"'{text}'"
 
 
-def where(df: DataFrame, *slices: Rows) -> DataFrame:
+def where(df: DataFrame, *slices: Slice) -> DataFrame:
     """df restricted to every slice."""
     for s in slices:
         df = df.where(s.condition())
     return df
 
 
-def replace_where(df: DataFrame, cfg: Config, table: Table, *slices: Rows) -> int | None:
+def replace_where(df: DataFrame, cfg: Config, table: Table, *slices: Slice) -> int | None:
     """Atomically replace the rows in every slice with df (idempotent re-runs); returns the new
     Delta version."""
     path = cfg.table(table.name)
@@ -112,6 +139,16 @@ def delta_version(spark: SparkSession, path: str) -> int | None:
         return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 
+def size_bytes(df: DataFrame) -> int:
+    """The planner's size estimate of a frame (a Delta slice: the size of its files), with no
+    Spark job; 0 when the planner has none."""
+    try:
+        size = int(str(df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()))
+    except Exception:  # an internal API: no estimate if it ever changes
+        return 0
+    return size if size < 2**62 else 0  # Spark's default for "unknown" is Long.MaxValue
+
+
 def read_table(spark: SparkSession, cfg: Config, table: Table) -> DataFrame:
     """A Delta table of the lake, or an empty frame with the contract's schema if absent."""
     path = cfg.table(table.name)
@@ -128,7 +165,7 @@ def read_required(spark: SparkSession, cfg: Config, table: Table, hint: str) -> 
     return spark.read.format("delta").load(path)
 
 
-def read_slice(spark: SparkSession, cfg: Config, table: Table, *slices: Rows) -> DataFrame:
+def read_slice(spark: SparkSession, cfg: Config, table: Table, *slices: Slice) -> DataFrame:
     """The slices of a table (an empty frame with the contract's schema when it is absent)."""
     return where(read_table(spark, cfg, table), *slices)
 

@@ -1,33 +1,39 @@
-"""A date's candidates before the quality gate (METHOD 9): read them, measure them.
+"""The candidates of a batch of dates before the quality gate (METHOD 9): read them, measure them.
 
-`gate_inputs` reads the candidate tables of a date and everything the checks compare them with
-(audit tables, ingest log, areas, previous releases); `measure` turns them into the frames the
-suites of expectations/ validate, the suites' parameters, the notes added to their messages and
-the facts of the steward's report. Frames cached here are cached through `persisted`, which
-releases them when the release attempt ends, however it ends.
+`gate_inputs` reads the candidate tables of the dates and everything the checks compare them with
+(audit tables, ingest log, areas, previous releases), each once for the batch; `measure` turns
+them into the frames the suites of expectations/ validate (for every date at once: gate.split),
+each date's suite parameters and the measures of its report. A date's volume is not among them:
+its history holds the earlier dates of the batch that pass (gate.verdicts). Frames cached here
+are cached through `persisted`, which releases them when the release attempt ends, however it
+ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
 from footfall.core.config import Config
 from footfall.core.errors import UserError
-from footfall.gate import measures
-from footfall.gate.measures import SupportStats
-from footfall.gate.report import ReportFacts
+from footfall.gate import measures, split
+from footfall.gate.split import BatchFrame
 
 Cache = Callable[[DataFrame], DataFrame]
 GROUP_HOURLY = (C.DATE, C.HOUR, C.AREA_ID)  # disclosure groups (METHOD 7)
 GROUP_DAILY = (C.DATE, C.AREA_ID)
+# The gate's frames are aggregates: in one cached partition (demo scale: a few MB) no check
+# shuffles; national-scale batches get a partition per this many bytes of candidate files.
+BYTES_PER_PARTITION = 64 * 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -47,116 +53,171 @@ def persisted() -> Iterator[Cache]:
 
 
 @dataclass(frozen=True)
-class GateInputs:
-    """The candidates of a date and everything the checks compare them with."""
+class DateCounts:
+    """What one pass over the candidates says of a date."""
 
-    hourly: DataFrame  # candidate rows of the date (cached)
-    daily: DataFrame  # (cached)
     rows_hourly: int
     rows_daily: int
-    audit_hourly: DataFrame
-    audit_daily: DataFrame
-    ingest: DataFrame  # ingest log of the feeding landing days, with its measures (cached)
-    landing_days: list[dt.date]
-    area_ids: list[str]
-    history: list[tuple[dt.date, int]]  # daily `all` totals of the previous releases
+    hours: list[int]  # distinct local hours of the hourly candidates
+    covered: list[str]  # areas with a daily `all` value
+    total: int  # the daily `all` visitors of every area
 
 
 @dataclass(frozen=True)
-class Support:
-    """Candidate rows with the subscribers behind each value, and what they amount to."""
+class GateInputs:
+    """The candidates of a batch of dates and everything the checks compare them with."""
 
-    frame: DataFrame  # (cached)
-    stats: SupportStats
-    note: str  # the values under k_min, if any
+    dates: list[dt.date]
+    hourly: DataFrame  # candidate rows of the dates (cached)
+    daily: DataFrame  # (cached)
+    audit_hourly: DataFrame
+    audit_daily: DataFrame
+    ingest: DataFrame  # ingest log of the feeding landing days, with its measures (cached)
+    counts: dict[dt.date, DateCounts]
+    landing_days: dict[dt.date, list[dt.date]]  # per date, the landing days feeding it
+    area_ids: list[str]
+    released: dict[dt.date, int]  # daily `all` totals of the releases before the last date
 
 
 @dataclass(frozen=True)
 class Measured:
-    """What the suites validate and the report shows."""
+    """What the suites validate and the reports show, for every date of a batch."""
 
-    frames: dict[str, dict[str, DataFrame]]  # per suite table, the frames its checks read
-    params: dict[str, Any]  # the ${name} values of the suite files
-    notes: dict[tuple[str, str], str]  # per (table, check), a sentence added to its message
-    facts: ReportFacts
+    frames: dict[split.Key, BatchFrame]  # per (suite table, frame), what its checks read
+    params: dict[dt.date, dict[str, Any]]  # per date, the ${name} values of the suite files
+    facts: dict[dt.date, dict[str, Any]]  # per date, the report's measures but the volume
+    below_k_min: dict[dt.date, tuple[str, str]]  # per date, hourly and daily notes (or '')
 
 
-def gate_inputs(spark: SparkSession, cfg: Config, date: dt.date, cache: Cache) -> GateInputs:
-    """Read the candidates of date and everything the checks compare them with."""
-    hint = f"run `footfall presence --date {date.isoformat()}` first"
-    day = lake.Rows(C.DATE, date)
+def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: Cache) -> GateInputs:
+    """Read the candidates of the dates and everything the checks compare them with."""
+    day = lake.Dates(C.DATE, tuple(dates))
+    hint = f"run `footfall presence --date {dates[0].isoformat()}` first"
     hourly = cache(lake.read_slice(spark, cfg, tables.CANDIDATE_HOURLY, day))
-    daily = cache(lake.read_slice(spark, cfg, tables.CANDIDATE_DAILY, day))
-    n_hourly, n_daily = hourly.count(), daily.count()
-    if not n_hourly or not n_daily:
-        raise UserError(f"no candidate rows for {date.isoformat()}: {hint}")
-    days = calendar.feeding_landing_days(date, cfg["ingest.max_lateness_days"])
-    ingest = lake.read_slice(
-        spark, cfg, tables.INGEST_LOG, lake.Rows(C.LANDING_DATE, days[0], days[-1])
-    )
-    audit_hourly = lake.read_required(spark, cfg, tables.AUDIT_HOURLY, hint)
-    audit_daily = lake.read_required(spark, cfg, tables.AUDIT_DAILY, hint)
+    parts = max(1, math.ceil(lake.size_bytes(hourly) / BYTES_PER_PARTITION))
+    hourly = hourly.coalesce(parts)  # over the cache: a narrow step, no second scan
+    daily = cache(lake.read_slice(spark, cfg, tables.CANDIDATE_DAILY, day)).coalesce(parts)
+    counts = _counts(hourly, daily)
+    missing = [d for d in dates if d not in counts]
+    if missing:
+        run = f"footfall presence --date {missing[0].isoformat()}"
+        raise UserError(
+            f"no candidate rows for {', '.join(d.isoformat() for d in missing)}: run `{run}` "
+            + ("first" if len(missing) == 1 else "(and for the other dates) first")
+        )
+    audit = [
+        cache(lake.where(lake.read_required(spark, cfg, t, hint), day)).coalesce(parts)
+        for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY)
+    ]
+    lateness = cfg["ingest.max_lateness_days"]
+    feeding = {d: calendar.feeding_landing_days(d, lateness) for d in dates}
+    landing = lake.Dates(C.LANDING_DATE, tuple({x for days in feeding.values() for x in days}))
+    ingest = lake.read_slice(spark, cfg, tables.INGEST_LOG, landing)
+    span_days = (dates[-1] - dates[0]).days + 1  # enough for each date's history (measures)
     released = lake.read_table(spark, cfg, tables.RELEASED_DAILY)
     return GateInputs(
+        dates=dates,
         hourly=hourly,
         daily=daily,
-        rows_hourly=n_hourly,
-        rows_daily=n_daily,
-        audit_hourly=lake.where(audit_hourly, day),
-        audit_daily=lake.where(audit_daily, day),
-        ingest=cache(measures.ingest_measures(ingest).orderBy(C.LANDING_DATE)),
-        landing_days=days,
+        audit_hourly=audit[0],
+        audit_daily=audit[1],
+        ingest=cache(
+            measures.ingest_measures(ingest).coalesce(1).sortWithinPartitions(C.LANDING_DATE)
+        ),
+        counts=counts,
+        landing_days=feeding,
         area_ids=sorted(r[0] for r in lake.read_areas(spark, cfg).select(C.AREA_ID).collect()),
-        history=measures.history_totals(released, date, cfg["quality.volume_history"]),
+        released=measures.released_totals(
+            released, dates[-1], cfg["quality.volume_history"] + span_days
+        ),
     )
 
 
-def _support(
-    cache: Cache, candidates: DataFrame, audit: DataFrame, group: tuple[str, ...], k_min: int
-) -> Support:
-    frame = cache(measures.with_support(candidates, audit, group))
-    stats = measures.support_stats(frame, audit, k_min)
-    note = measures.below_k_min(frame, k_min, group) if stats.below_k_min else ""
-    return Support(frame, stats, note)
-
-
-def measure(
-    spark: SparkSession, cfg: Config, date: dt.date, inp: GateInputs, cache: Cache
-) -> Measured:
-    """Frames the suites validate, their parameters, notes and the report's measures."""
-    k_min = cfg["release.k_min"]
-    hourly = _support(cache, inp.hourly, inp.audit_hourly, GROUP_HOURLY, k_min)
-    daily = _support(cache, inp.daily, inp.audit_daily, GROUP_DAILY, k_min)
-    coverage, total = measures.coverage_and_total(inp.daily, inp.area_ids)
-    facts = ReportFacts(
-        rows_hourly=inp.rows_hourly,
-        rows_daily=inp.rows_daily,
-        ingest=[r.asDict() for r in inp.ingest.drop("files", "failed_files").collect()],
-        suppression_hourly=hourly.stats,
-        suppression_daily=daily.stats,
-        coverage=coverage,
-        volume=measures.volume(total, inp.history),
-        hours_observed=sorted(r[0] for r in inp.hourly.select(C.HOUR).distinct().collect()),
-        hours_expected=calendar.local_hours(date, cfg.zone),
-        k_min=k_min,
-        rounding=cfg["release.rounding"],
-        volume_tolerance=cfg["quality.volume_tolerance"],
-    )
-    summary = spark.createDataFrame(
-        [(coverage.share, float(facts.volume.deviation))],
-        "coverage double, volume_deviation double",
-    )
-    frames = {
-        tables.RELEASED_HOURLY.name: {"rows": inp.hourly, "support": hourly.frame},
-        tables.RELEASED_DAILY.name: {"rows": inp.daily, "support": daily.frame, "summary": summary},
-        tables.INGEST_LOG.name: {"rows": inp.ingest},
+def _counts(hourly: DataFrame, daily: DataFrame) -> dict[dt.date, DateCounts]:
+    """Rows, hours, covered areas and `all` total of every date (one pass per table)."""
+    hours = {
+        r[C.DATE]: (r["n"], sorted(r["hours"]))
+        for r in hourly.groupBy(C.DATE)
+        .agg(F.count(F.lit(1)).alias("n"), F.collect_set(C.HOUR).alias("hours"))
+        .collect()
     }
-    params = suite_params(cfg, date, inp, facts.hours_expected)
-    return Measured(frames, params, _notes(facts, hourly.note, daily.note), facts)
+    is_all = F.col(C.ORIGIN_ID) == C.ORIGIN_ALL
+    out = {}
+    for r in (
+        daily.groupBy(C.DATE)
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.collect_set(F.when(is_all, F.col(C.AREA_ID))).alias("covered"),
+            F.sum(F.when(is_all, F.col(C.VISITORS))).alias("total"),
+        )
+        .collect()
+    ):
+        if r[C.DATE] in hours:
+            n_hourly, hs = hours[r[C.DATE]]
+            out[r[C.DATE]] = DateCounts(n_hourly, r["n"], hs, r["covered"], int(r["total"] or 0))
+    return out
+
+
+def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> Measured:
+    """The frames the suites validate, every date's parameters, report measures and notes."""
+    k_min = cfg["release.k_min"]
+    support_hourly = cache(
+        measures.with_support(inp.hourly, inp.audit_hourly, GROUP_HOURLY).coalesce(1)
+    )
+    support_daily = cache(
+        measures.with_support(inp.daily, inp.audit_daily, GROUP_DAILY).coalesce(1)
+    )
+    stats_hourly = measures.support_stats(support_hourly, inp.audit_hourly, k_min)
+    stats_daily = measures.support_stats(support_daily, inp.audit_daily, k_min)
+    below_hourly = measures.below_k_min(
+        support_hourly, k_min, GROUP_HOURLY, [d for d, s in stats_hourly.items() if s.below_k_min]
+    )
+    below_daily = measures.below_k_min(
+        support_daily, k_min, GROUP_DAILY, [d for d, s in stats_daily.items() if s.below_k_min]
+    )
+    ingest = [r.asDict() for r in inp.ingest.drop("files", "failed_files").collect()]
+    ingest.sort(key=lambda r: r[C.LANDING_DATE])
+    hourly, daily = tables.RELEASED_HOURLY.name, tables.RELEASED_DAILY.name
+    owners = {x: [d for d in inp.dates if x in inp.landing_days[d]] for x in _days(inp)}
+    frames = {
+        (hourly, "rows"): split.by_date(inp.hourly),
+        (hourly, "support"): split.by_date(support_hourly),
+        (daily, "rows"): split.by_date(inp.daily),
+        (daily, "support"): split.by_date(support_daily),
+        (tables.INGEST_LOG.name, "rows"): split.by_owner(spark, inp.ingest, C.LANDING_DATE, owners),
+    }
+    params, facts = {}, {}
+    for d in inp.dates:
+        n = inp.counts[d]
+        expected = calendar.local_hours(d, cfg.zone)
+        params[d] = suite_params(cfg, d, inp.area_ids, inp.landing_days[d], expected)
+        facts[d] = {
+            "rows_hourly": n.rows_hourly,
+            "rows_daily": n.rows_daily,
+            "ingest": [r for r in ingest if r[C.LANDING_DATE] in inp.landing_days[d]],
+            "suppression_hourly": stats_hourly[d],
+            "suppression_daily": stats_daily[d],
+            "coverage": measures.coverage(n.covered, inp.area_ids),
+            "hours_observed": n.hours,
+            "hours_expected": expected,
+            "k_min": k_min,
+            "rounding": cfg["release.rounding"],
+            "volume_tolerance": cfg["quality.volume_tolerance"],
+        }
+    below = {d: (below_hourly.get(d, ""), below_daily.get(d, "")) for d in inp.dates}
+    return Measured(frames, params, facts, below)
+
+
+def _days(inp: GateInputs) -> list[dt.date]:
+    return sorted({x for days in inp.landing_days.values() for x in days})
 
 
 def suite_params(
-    cfg: Config, date: dt.date, inp: GateInputs, expected_hours: list[int]
+    cfg: Config,
+    date: dt.date,
+    area_ids: list[str],
+    landing_days: list[dt.date],
+    expected_hours: list[int],
 ) -> dict[str, Any]:
     """The values the suite files refer to as ${name} (besides the table contract's)."""
     return {
@@ -165,36 +226,13 @@ def suite_params(
         "k_min": cfg["release.k_min"],
         "rounding": cfg["release.rounding"],
         "origin_level": cfg["origins.level"],
-        "area_ids": inp.area_ids,
+        "area_ids": area_ids,
         "expected_hours": expected_hours,
         "expected_hours_count": len(expected_hours),
         "expected_hours_text": ", ".join(map(str, expected_hours)),
         "min_coverage": cfg["quality.min_coverage"],
         "volume_tolerance": cfg["quality.volume_tolerance"],
         "max_quarantine_rate": cfg["quality.max_quarantine_rate"],
-        "landing_days": [d.isoformat() for d in inp.landing_days],
-        "landing_days_text": ", ".join(d.isoformat() for d in inp.landing_days),
-    }
-
-
-def _notes(facts: ReportFacts, below_hourly: str, below_daily: str) -> dict[tuple[str, str], str]:
-    """What the report adds to a check's message: the measure behind it, in words."""
-    hours = facts.hours_observed
-    missing = sorted(set(facts.hours_expected) - set(hours))
-    missing_text = f"; missing hour(s) {', '.join(map(str, missing))}." if missing else "."
-    cov = facts.coverage
-    hourly, daily, ingest = (
-        tables.RELEASED_HOURLY.name,
-        tables.RELEASED_DAILY.name,
-        tables.INGEST_LOG.name,
-    )
-    return {
-        (hourly, "hour_bins"): f"{len(hours)} distinct hours in the candidates{missing_text}",
-        (daily, "coverage"): f"{cov.covered} of {cov.areas} areas have a daily `all` value "
-        f"({cov.share:.1%}).",
-        (daily, "volume"): facts.volume.note + ".",
-        (hourly, "k_min"): below_hourly,
-        (daily, "k_min"): below_daily,
-        (ingest, "conservation"): measures.ingest_note(facts.ingest, "conservation_gap"),
-        (ingest, "quarantine_reasons"): measures.ingest_note(facts.ingest, "reason_gap"),
+        "landing_days": [d.isoformat() for d in landing_days],
+        "landing_days_text": ", ".join(d.isoformat() for d in landing_days),
     }

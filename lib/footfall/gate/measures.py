@@ -1,19 +1,19 @@
-"""Measures of a candidate date that the quality gate checks (METHOD 9), computed from tables.
+"""Measures of candidate dates that the quality gate checks (METHOD 9), computed from tables.
 
 Support (the distinct subscribers behind each value, traced in the audit tables: METHOD 7, 8),
 suppression, ingest conservation (METHOD 3), coverage of areas and volume against the previous
-releases. Pure transforms and small arithmetic; the date arithmetic (local hours, the landing days
-feeding a date) is core.calendar's.
+releases, each one groupBy by date for a whole batch of dates. Pure transforms and small
+arithmetic; the date arithmetic (local hours, the landing days feeding a date) is core.calendar's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
@@ -78,37 +78,55 @@ def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) 
     )
 
 
-def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> SupportStats:
-    """Suppression rate (share of subscribers in groups released neither by name nor in
-    `other`), the share merged into `other`, and the count of values under k_min."""
-    origin = F.col(C.ORIGIN_ID)
-    agg = support.agg(
-        F.sum(F.when(origin == C.ORIGIN_ALL, F.col(SUPPORT))),
-        F.count(F.when(F.col(SUPPORT) < k_min, True)),
-        F.sum(F.when(origin == C.ORIGIN_OTHER, F.col(SUPPORT))),
-    ).first()
-    total = audit.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).agg(F.sum(C.SUBSCRIBERS)).first()[0]
-    released, total = int(agg[0] or 0), int(total or 0)
-    return SupportStats(
-        released_subscribers=released,
-        all_subscribers=total,
-        rate=1 - released / total if total else 0.0,
-        other_share=int(agg[2] or 0) / total if total else 0.0,
-        below_k_min=int(agg[1]),
+def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[dt.date, SupportStats]:
+    """Per date, the suppression rate (share of subscribers in groups released neither by name
+    nor in `other`), the share merged into `other`, and the count of values under k_min."""
+    origin, value = F.col(C.ORIGIN_ID), F.col(SUPPORT)
+    agg = support.groupBy(C.DATE).agg(
+        F.sum(F.when(origin == C.ORIGIN_ALL, value)).alias("released"),
+        F.count(F.when(value < k_min, True)).alias("below"),
+        F.sum(F.when(origin == C.ORIGIN_OTHER, value)).alias("other"),
     )
-
-
-def below_k_min(support: DataFrame, k_min: int, group: Sequence[str], n: int = 5) -> str:
-    """A note naming up to n values under k_min and the subscribers they rest on."""
-    cols = [*group[1:], C.ORIGIN_ID]
-    rows = (
-        support.where(F.col(SUPPORT) < k_min)
-        .orderBy(SUPPORT, *group, C.ORIGIN_ID)
-        .limit(n)
+    totals = (
+        audit.where(origin == C.ORIGIN_ALL)
+        .groupBy(C.DATE)
+        .agg(F.sum(C.SUBSCRIBERS).alias("total"))
         .collect()
     )
-    cells = ", ".join("/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}" for r in rows)
-    return f"Values under k_min ({'/'.join(cols)}): {cells}." if rows else ""
+    total_of = {r[C.DATE]: int(r["total"] or 0) for r in totals}
+    out = {}
+    for r in agg.collect():
+        released, total = int(r["released"] or 0), total_of.get(r[C.DATE], 0)
+        out[r[C.DATE]] = SupportStats(
+            released_subscribers=released,
+            all_subscribers=total,
+            rate=1 - released / total if total else 0.0,
+            other_share=int(r["other"] or 0) / total if total else 0.0,
+            below_k_min=int(r["below"]),
+        )
+    return out
+
+
+def below_k_min(
+    support: DataFrame, k_min: int, group: Sequence[str], dates: Sequence[dt.date], n: int = 5
+) -> dict[dt.date, str]:
+    """Per date (of dates), a note naming up to n values under k_min and their subscribers."""
+    if not dates:
+        return {}
+    cols = [*group[1:], C.ORIGIN_ID]  # group[0] is the date
+    first = Window.partitionBy(C.DATE).orderBy(SUPPORT, *group, C.ORIGIN_ID)
+    rows = (
+        support.where((F.col(SUPPORT) < k_min) & F.col(C.DATE).isin(list(dates)))
+        .withColumn("_n", F.row_number().over(first))
+        .where(F.col("_n") <= n)
+        .orderBy(C.DATE, "_n")
+        .collect()
+    )
+    cells: dict[dt.date, list[str]] = {}
+    for r in rows:
+        text = "/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}"
+        cells.setdefault(r[C.DATE], []).append(text)
+    return {d: f"Values under k_min ({'/'.join(cols)}): {', '.join(c)}." for d, c in cells.items()}
 
 
 def ingest_measures(ingest_log: DataFrame) -> DataFrame:
@@ -130,28 +148,33 @@ def ingest_measures(ingest_log: DataFrame) -> DataFrame:
     )
 
 
-def coverage_and_total(daily: DataFrame, area_ids: Sequence[str]) -> tuple[Coverage, int]:
-    """The areas with a daily `all` value among area_ids, and the date's `all` total."""
-    all_rows = daily.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL)
-    agg = all_rows.agg(F.sum(C.VISITORS), F.collect_set(C.AREA_ID)).first()
-    covered = set(agg[1] or []) & set(area_ids)
+def coverage(covered_areas: Iterable[str], area_ids: Sequence[str]) -> Coverage:
+    """The areas of area_ids among those with a daily `all` value."""
+    covered = set(covered_areas) & set(area_ids)
     share = len(covered) / len(area_ids) if area_ids else 0.0
-    return Coverage(covered=len(covered), areas=len(area_ids), share=share), int(agg[0] or 0)
+    return Coverage(covered=len(covered), areas=len(area_ids), share=share)
 
 
-def history_totals(released_daily: DataFrame, date: dt.date, n: int) -> list[tuple[dt.date, int]]:
-    """Daily `all` totals of the last n released dates before date, oldest first."""
+def released_totals(released_daily: DataFrame, before: dt.date, n: int) -> dict[dt.date, int]:
+    """Daily `all` totals of the last n released dates before `before`."""
     if n <= 0:
-        return []
+        return {}
     rows = (
-        released_daily.where((F.col(C.DATE) < F.lit(date)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
+        released_daily.where((F.col(C.DATE) < F.lit(before)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
         .groupBy(C.DATE)
         .agg(F.sum(C.VISITORS).alias("total"))
         .orderBy(F.col(C.DATE).desc())
         .limit(n)
         .collect()
     )
-    return sorted((r[C.DATE], int(r["total"])) for r in rows)
+    return {r[C.DATE]: int(r["total"]) for r in rows}
+
+
+def history(totals: Mapping[dt.date, int], date: dt.date, n: int) -> list[tuple[dt.date, int]]:
+    """The (date, total) of the last n released dates before date, oldest first."""
+    if n <= 0:
+        return []
+    return sorted((d, t) for d, t in totals.items() if d < date)[-n:]
 
 
 def volume(total: int, history: Sequence[tuple[dt.date, int]]) -> Volume:

@@ -1,8 +1,9 @@
-"""Release (METHOD 8, 9): write-audit-publish of one date's candidate tables behind the gate.
+"""Release (METHOD 8, 9): write-audit-publish of dates' candidate tables behind the gate.
 
-The candidates of a date are validated by the suites of expectations/; only when every critical
-check passes are they published, each table atomically (replaceWhere on the date), so a re-release
-replaces that date. Every attempt appends one row to `releases` and leaves a steward's report.
+The candidates of a batch of dates are validated by the suites of expectations/ in one pass
+(gate.split, gate.verdicts), each date's verdict its own; the dates whose critical checks all pass
+are published, each table in one atomic commit (replaceWhere on those dates), so a re-release
+replaces them. Every attempt appends one row to `releases` and leaves a steward's report.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 import shutil
 import subprocess
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,11 @@ from pyspark.sql import functions as F
 import footfall
 from footfall.core import columns as C
 from footfall.core import lake, tables
+from footfall.core.calendar import span
 from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
-from footfall.gate import candidates, report, suites
+from footfall.gate import candidates, outcomes, report, suites
+from footfall.gate.verdicts import Verdict, judge
 
 log = logging.getLogger(__name__)
 
@@ -51,93 +53,132 @@ def new_release_id(date: dt.date) -> str:
     return f"{date.isoformat()}-{uuid.uuid4().hex[:8]}"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The gate's outcome: the critical checks that failed and the warnings."""
-
-    failed: list[dict[str, Any]]
-    warnings: list[dict[str, Any]]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed
-
-
-def run_checks(m: candidates.Measured, docs: Path) -> tuple[list[dict[str, Any]], Verdict]:
-    """Run the suites on the measured candidates (Data Docs into docs); the checks, the verdict."""
-    shutil.rmtree(docs, ignore_errors=True)  # the folder shows the latest attempt only
-    checks = suites.run_suites(m.frames, m.params, docs, m.notes)
-    failed = [c for c in checks if c["critical"] and not c["passed"]]
-    warnings = [c for c in checks if not c["critical"] and not c["passed"]]
-    return checks, Verdict(failed, warnings)
-
-
-def publish(
-    cfg: Config, hourly: DataFrame, daily: DataFrame, date: dt.date, release_id: str
-) -> dict[str, int | None]:
-    """Replace the date in the released tables (one atomic Delta commit per table)."""
+def publish(cfg: Config, hourly: DataFrame, daily: DataFrame, ids: dict[dt.date, str]) -> dict:
+    """Replace the dates of ids in the released tables, their rows tagged with the date's
+    release id: one atomic Delta commit per table for all of them (METHOD 8)."""
+    spark, dates = hourly.sparkSession, sorted(ids)
+    tags = F.broadcast(
+        spark.createDataFrame(sorted(ids.items()), f"{C.DATE} date, {C.RELEASE_ID} string")
+    )
     versions = {}
     for df, table in ((hourly, tables.RELEASED_HOURLY), (daily, tables.RELEASED_DAILY)):
-        rows = df.withColumn(C.RELEASE_ID, F.lit(release_id)).coalesce(1)  # one date: one file
-        versions[table.name] = lake.replace_where(rows, cfg, table, lake.Rows(C.DATE, date))
+        rows = df.join(tags, C.DATE).repartition(C.DATE)  # one file per date
+        versions[table.name] = lake.replace_where(rows, cfg, table, lake.Dates(C.DATE, dates))
         log.info(
-            "release: published %s for %s (version %s)", table.name, date, versions[table.name]
+            "release: published %s for %s (version %s)",
+            table.name,
+            ", ".join(map(str, dates)),
+            versions[table.name],
         )
     return versions
 
 
-def record(spark: SparkSession, cfg: Config, row: dict[str, Any]) -> None:
-    """Append one attempt to the releases table."""
-    df = spark.createDataFrame([row], tables.RELEASES.schema)
+def record(spark: SparkSession, cfg: Config, rows: list[dict[str, Any]]) -> None:
+    """Append the attempts to the releases table (one commit)."""
+    df = spark.createDataFrame(rows, tables.RELEASES.schema)
     lake.append(df, cfg, tables.RELEASES)
 
 
 def run_release(spark: SparkSession, cfg: Config, date: dt.date) -> dict[str, Any]:
     """Validate date's candidates; publish them if every critical check passes, else block."""
-    release_id = new_release_id(date)
-    log.info("release %s: reading candidates of %s", release_id, date)
-    folder = cfg.path("reports") / date.isoformat()
+    (summary,) = run_release_days(spark, cfg, [date])
+    raise_blocked([summary])
+    return summary
+
+
+def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[dict]:
+    """Validate the candidates of the dates in one pass, publish the dates whose critical checks
+    all pass (one Delta commit per table), record every attempt; a summary per date, oldest
+    first. A blocked date publishes nothing of itself (its summary says why); the others go."""
+    dates = sorted(set(dates))
+    ids = {d: new_release_id(d) for d in dates}
+    log.info("release %s: reading candidates", span(dates))
     with candidates.persisted() as cache:
-        inp = candidates.gate_inputs(spark, cfg, date, cache)
-        m = candidates.measure(spark, cfg, date, inp, cache)
-        checks, verdict = run_checks(m, folder / "data_docs")
-        passed = verdict.passed
-        published = publish(cfg, inp.hourly, inp.daily, date, release_id) if passed else {}
+        inp = candidates.gate_inputs(spark, cfg, dates, cache)
+        m = candidates.measure(spark, cfg, inp, cache)
+        checker = suites.Checker()
+        verdicts = judge(spark, cfg, checker, inp, m)
+        docs = _data_docs(checker, cfg, dates)
+        passing = {d: ids[d] for d in dates if verdicts[d].passed}
+        published = publish(cfg, inp.hourly, inp.daily, passing) if passing else {}
         version = code_version()
-        page = report.write_report(
-            folder,
-            date=date,
-            release_id=release_id,
-            passed=passed,
-            checks=checks,
-            facts=m.facts,
-            data_docs=folder / "data_docs" / "index.html",
-            meta={"config hash": cfg.hash(), "code version": version, "zone": cfg.zone},
-        )
-        row = _attempt(cfg, release_id, date, published, checks, passed, page, version)
-        record(spark, cfg, row)
+        meta = {"config hash": cfg.hash(), "code version": version, "zone": cfg.zone}
+        if len(dates) > 1:
+            meta["validated with"] = f"the batch {span(dates)} (Data Docs: the batch's)"
+        rows, out = [], []
+        for d in dates:
+            v = verdicts[d]
+            page = report.write_report(
+                _folder(cfg, d),
+                date=d,
+                release_id=ids[d],
+                passed=v.passed,
+                checks=v.checks,
+                facts=v.facts,
+                data_docs=docs[d],
+                meta=meta,
+            )
+            rows.append(
+                _attempt(cfg, ids[d], d, published if v.passed else {}, v.checks, page, version)
+            )
+            out.append(_summary(ids[d], d, v, page))
+        record(spark, cfg, rows)
+    return out
+
+
+def _folder(cfg: Config, date: dt.date) -> Path:
+    return cfg.path("reports") / date.isoformat()
+
+
+def _data_docs(checker: suites.Checker, cfg: Config, dates: list[dt.date]) -> dict[dt.date, Path]:
+    """Build the Data Docs once, into the first date's folder, and copy them to the others'
+    (each folder shows its latest attempt only); each date's Data Docs index."""
+    first = _folder(cfg, dates[0]) / "data_docs"
+    shutil.rmtree(first, ignore_errors=True)
+    checker.data_docs(first)
+    for d in dates[1:]:
+        shutil.rmtree(_folder(cfg, d) / "data_docs", ignore_errors=True)
+        shutil.copytree(first, _folder(cfg, d) / "data_docs")
+    return {d: _folder(cfg, d) / "data_docs" / "index.html" for d in dates}
+
+
+def _summary(release_id: str, date: dt.date, v: Verdict, page: Path) -> dict[str, Any]:
+    """A date's summary (logged); a blocked date's says why in `blocked`."""
     summary = {
         "release_id": release_id,
         "date": date.isoformat(),
-        "passed": passed,
-        "checks_passed": sum(c["passed"] for c in checks),
-        "checks_failed": len(verdict.failed),
-        "warnings": len(verdict.warnings),
-        "rows_hourly": inp.rows_hourly if passed else 0,
-        "rows_daily": inp.rows_daily if passed else 0,
+        "passed": v.passed,
+        "checks_passed": sum(c["passed"] for c in v.checks),
+        "checks_failed": len(v.failed),
+        "warnings": len(v.warnings),
+        "rows_hourly": v.facts.rows_hourly if v.passed else 0,
+        "rows_daily": v.facts.rows_daily if v.passed else 0,
         "report": str(page),
     }
-    if not passed:
-        raise _blocked(release_id, date, verdict.failed, page)
-    log.info(
-        "release %s published %s: %d checks passed, %d warning(s); report %s",
-        release_id,
-        date,
-        summary["checks_passed"],
-        len(verdict.warnings),
-        page,
-    )
+    if not v.passed:
+        summary["blocked"] = _blocked(release_id, date, v.failed, page)
+    else:
+        log.info(
+            "release %s published %s: %d checks passed, %d warning(s); report %s",
+            release_id,
+            date,
+            summary["checks_passed"],
+            summary["warnings"],
+            page,
+        )
     return summary
+
+
+def raise_blocked(summaries: list[dict[str, Any]]) -> None:
+    """GateBlocked (exit 3) if any date was blocked: one date's reasons, or the dates."""
+    blocked = [s for s in summaries if not s["passed"]]
+    if len(blocked) == 1:
+        raise GateBlocked(blocked[0]["blocked"])
+    if blocked:
+        raise GateBlocked(
+            f"release blocked for {', '.join(s['date'] for s in blocked)}; "
+            f"see the reports: {', '.join(s['report'] for s in blocked)}"
+        )
 
 
 def _attempt(
@@ -146,7 +187,6 @@ def _attempt(
     date: dt.date,
     published: dict[str, int | None],
     checks: list[dict[str, Any]],
-    passed: bool,
     page: Path,
     version: str,
 ) -> dict[str, Any]:
@@ -156,7 +196,7 @@ def _attempt(
         C.DATE: date,
         "tables": json.dumps(published),
         "suite_results": json.dumps(checks, default=str),
-        "passed": passed,
+        "passed": not outcomes.failed(checks),
         "report_path": str(page),
         "config_hash": cfg.hash(),
         "code_version": version,
@@ -164,9 +204,7 @@ def _attempt(
     }
 
 
-def _blocked(
-    release_id: str, date: dt.date, failed: list[dict[str, Any]], page: Path
-) -> GateBlocked:
+def _blocked(release_id: str, date: dt.date, failed: list[dict[str, Any]], page: Path) -> str:
     """The error of a blocked release: each failed check, what it observed and expected."""
     why = "; ".join(
         f"{c['table']}.{c['check']} (observed {c['observed']}, expected {c['expected']}"
@@ -175,7 +213,7 @@ def _blocked(
         for c in failed
     )
     log.error("release %s blocked: %s", release_id, why)
-    return GateBlocked(
+    return (
         f"release of {date} blocked by {len(failed)} critical check(s): {why}; "
         f"nothing published; report: {page}"
     )

@@ -1,9 +1,9 @@
-"""The quality suites of expectations/ (METHOD 9): YAML files -> Great Expectations -> result rows.
+"""The quality suites of expectations/ (METHOD 9): YAML files -> Great Expectations -> outcomes.
 
-The suites are YAML files, one per table (expectations/<table>.yaml); `build_suites` turns each
-into Great Expectations 1.x ExpectationSuites (one per frame it validates) and `run_suites` runs
-them with an ephemeral GE context on Spark DataFrames. Every check ends as one result row:
-check, table, critical, passed, observed, expected, message, note.
+The suites are YAML files, one per table (expectations/<table>.yaml); `entries` fills one in for
+a set of parameters, `build_suite` turns a frame's entries into a Great Expectations 1.x
+ExpectationSuite and a `Checker` (an ephemeral GE context) runs it on a Spark DataFrame. Every
+expectation ends as an `Outcome`; `gate.outcomes.check_rows` makes the result rows of a date.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from pyspark.sql import DataFrame
 
 from footfall.core import tables
 from footfall.core.errors import UserError
+from footfall.gate.outcomes import SUITES, Outcome, text
 
 log = logging.getLogger(__name__)
 
-SUITES = ("origin_presence_hourly", "origin_presence_daily", "ingest_log")
 _VAR = re.compile(r"\$\{(\w+)\}")
 _ENTRY_KEYS = {
     "check",
@@ -80,18 +81,12 @@ def fill(value: Any, params: Mapping[str, Any]) -> Any:
         whole = _VAR.fullmatch(value)
         if whole:
             return params[whole.group(1)]
-        return _VAR.sub(lambda m: _text(params[m.group(1)]), value)
+        return _VAR.sub(lambda m: text(params[m.group(1)]), value)
     if isinstance(value, list):
         return [fill(v, params) for v in value]
     if isinstance(value, dict):
         return {k: fill(v, params) for k, v in value.items()}
     return value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def contract_params(table: tables.Table) -> dict[str, Any]:
@@ -117,21 +112,35 @@ def _expansions(for_each: str | None, table: tables.Table) -> list[dict[str, Any
     raise UserError(f"for_each {for_each!r}: only `column` is defined")
 
 
-def build_suites(spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-    """GE ExpectationSuites of one suite file, one per frame it validates."""
-    from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
+@dataclass(frozen=True)
+class Entry:
+    """One expectation of a suite file with its ${name}s filled in for one set of parameters."""
 
+    table: str  # the suite's table (origin_presence_hourly, ...)
+    frame: str  # the frame it validates (rows, support, summary)
+    type: str  # the Great Expectations expectation type
+    kwargs: dict[str, Any]
+    meta: dict[str, Any]  # check, table, critical, order, each, expected, description
+
+    @property
+    def order(self) -> int:
+        return self.meta["order"]
+
+
+def load_suites() -> list[dict[str, Any]]:
+    """Every suite file of expectations/, in SUITES order."""
+    folder = expectations_dir()
+    return [load_suite_file(folder / f"{name}.yaml") for name in SUITES]
+
+
+def entries(spec: Mapping[str, Any], params: Mapping[str, Any]) -> list[Entry]:
+    """The expectations of one suite file, filled in with params (for_each ones repeated)."""
     table = tables.ALL[spec["contract"]]
     params = {**params, **contract_params(table)}
-    suites: dict[str, Any] = {}
+    out = []
     for i, e in enumerate(spec["expectations"]):
         for j, extra in enumerate(_expansions(e.get("for_each"), table)):
             p = {**params, **extra}
-            frame = e["frame"]
-            suite = suites.setdefault(frame, ExpectationSuite(name=f"{spec['table']}.{frame}"))
             meta = {
                 "check": e["check"],
                 "table": spec["table"],
@@ -141,57 +150,73 @@ def build_suites(spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str
                 "expected": fill(e.get("expected", ""), p),
                 "description": " ".join(str(e["description"]).split()),
             }
-            suite.add_expectation_configuration(
-                ExpectationConfiguration(
-                    type=e["type"],
-                    kwargs=fill(e.get("kwargs") or {}, p),
-                    meta=meta,
-                    description=meta["description"],
-                    severity="critical" if e["critical"] else "warning",
-                )
+            out.append(
+                Entry(spec["table"], e["frame"], e["type"], fill(e.get("kwargs") or {}, p), meta)
             )
-    return suites
+    return out
 
 
-# ---- running the suites and reading their results --------------------------------------------
+def by_frame(items: Sequence[Entry]) -> dict[tuple[str, str], list[Entry]]:
+    """Entries grouped by the (table, frame) they validate, in suite order."""
+    out: dict[tuple[str, str], list[Entry]] = {}
+    for e in items:
+        out.setdefault((e.table, e.frame), []).append(e)
+    return out
 
 
-def run_suites(
-    frames: Mapping[str, Mapping[str, DataFrame]],
-    params: Mapping[str, Any],
-    docs_dir: Path | None = None,
-    notes: Mapping[tuple[str, str], str] | None = None,
-) -> list[dict[str, Any]]:
-    """Run every suite of expectations/ on its frames; one result row per check."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def build_suite(name: str, items: Sequence[Entry]) -> Any:
+    """A GE ExpectationSuite of the entries (of one frame)."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
-    folder = expectations_dir()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_spark("footfall")
-    raw: list[tuple[dict, Any]] = []
-    for name in SUITES:
-        spec = load_suite_file(folder / f"{name}.yaml")
-        for frame, suite in build_suites(spec, params).items():
-            label = f"{spec['table']}.{frame}"
-            if frame not in frames.get(spec["table"], {}):
-                raise ValueError(f"{folder / name}.yaml: no frame {frame!r} for {spec['table']}")
-            log.info("quality: validating %s (%d expectations)", label, len(suite.expectations))
-            batch = source.add_dataframe_asset(label).add_batch_definition_whole_dataframe("all")
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=label, data=batch, suite=context.suites.add(suite))
+    suite = ExpectationSuite(name=name)
+    for e in items:
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(
+                type=e.type,
+                kwargs=e.kwargs,
+                meta=e.meta,
+                description=e.meta["description"],
+                severity="critical" if e.meta["critical"] else "warning",
             )
-            started = time.monotonic()
-            result = definition.run(
-                batch_parameters={"dataframe": frames[spec["table"]][frame]},
-                result_format="BASIC",
-            )
-            log.info("quality: %s done in %.1f s", label, time.monotonic() - started)
-            raw += [(r.expectation_config.meta, r) for r in result.results]
-    if docs_dir is not None:
-        _build_data_docs(context, docs_dir)
-    return _check_rows(raw, notes or {})
+        )
+    return suite
+
+
+# ---- running the suites ---------------------------------------------------------------------
+
+
+class Checker:
+    """One ephemeral GE context: it validates Spark frames and renders their Data Docs."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._source = self.context.data_sources.add_spark("footfall")
+
+    def validate(self, label: str, items: Sequence[Entry], df: DataFrame) -> list[Outcome]:
+        """Run the entries (of one frame) on df as validation `label`; one outcome each."""
+        gx = self._gx
+        suite = self.context.suites.add(build_suite(label, items))
+        log.info("quality: validating %s (%d expectations)", label, len(suite.expectations))
+        batch = self._source.add_dataframe_asset(label).add_batch_definition_whole_dataframe("all")
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=label, data=batch, suite=suite)
+        )
+        started = time.monotonic()
+        result = definition.run(batch_parameters={"dataframe": df}, result_format="BASIC")
+        log.info("quality: %s done in %.1f s", label, time.monotonic() - started)
+        return [Outcome.of(r) for r in result.results]
+
+    def data_docs(self, docs_dir: Path) -> None:
+        """GE's Data Docs of every validation run so far, as static pages in docs_dir."""
+        _build_data_docs(self.context, docs_dir)
 
 
 def _build_data_docs(context: Any, docs_dir: Path) -> None:
@@ -209,75 +234,3 @@ def _build_data_docs(context: Any, docs_dir: Path) -> None:
         },
     )
     context.build_data_docs(site_names=["footfall"])
-
-
-def _check_rows(raw: list[tuple[dict, Any]], notes: Mapping[tuple[str, str], str]) -> list[dict]:
-    """One result row per check, merging the expectations of a for_each check."""
-    grouped: dict[tuple[str, str], list[tuple[dict, Any]]] = {}
-    for meta, r in sorted(raw, key=lambda x: (SUITES.index(x[0]["table"]), x[0]["order"])):
-        grouped.setdefault((meta["table"], meta["check"]), []).append((meta, r))
-    out = []
-    for key, items in grouped.items():
-        meta = items[0][0]
-        passed = all(bool(r.success) for _, r in items)
-        if meta["each"]:
-            failing = [
-                f"{r.expectation_config.kwargs.get('column')}: {observed_text(r)}"
-                for _, r in items
-                if not r.success
-            ]
-            observed = "; ".join(failing) or f"all {len(items)} columns as expected"
-        elif passed and items[0][1].expectation_config.type.startswith("expect_table_columns"):
-            observed = "as expected"
-        else:
-            observed = observed_text(items[0][1])
-        verdict = "passed" if passed else ("FAILED" if meta["critical"] else "warning")
-        message = f"{verdict}: {meta['description']}"
-        if not passed:
-            message += f" Observed {observed}; expected {meta['expected']}."
-        if notes.get(key):
-            message += f" {notes[key]}"
-        out.append(
-            {
-                "check": meta["check"],
-                "table": meta["table"],
-                "critical": meta["critical"],
-                "passed": passed,
-                "observed": observed,
-                "expected": meta["expected"],
-                "message": message,
-                "note": notes.get(key, ""),
-            }
-        )
-    return out
-
-
-def observed_text(r: Any) -> str:
-    """A short text of what a GE result observed (value, missing or unexpected values)."""
-    info = r.exception_info or {}
-    # GE gives one info dict, or one per metric that raised
-    for i in [info, *(v for v in info.values() if isinstance(v, dict))]:
-        if i.get("raised_exception"):
-            return f"error: {str(i.get('exception_message'))[:200]}"
-    res = r.result or {}
-    kind = r.expectation_config.type
-    if kind == "unexpected_rows_expectation":
-        return f"{res.get('observed_value')} row(s)"
-    if "missing_count" in res:
-        parts = []
-        if res.get("missing_count"):
-            parts.append("missing " + _text(res.get("partial_missing_list") or []))
-        if res.get("unexpected_count"):
-            parts.append("unexpected " + _text(res.get("partial_unexpected_list") or []))
-        if parts or not r.success:
-            return "; ".join(parts) or "not as expected"
-        return "as expected"
-    if "observed_value" in res:
-        v = res["observed_value"]
-        return f"{v:.4g}" if isinstance(v, float) else _text(v)
-    if "unexpected_count" in res:
-        n, total = res.get("unexpected_count") or 0, res.get("element_count")
-        sample = res.get("partial_unexpected_list") or []
-        more = f", e.g. {_text(sample[:5])}" if sample else ""
-        return f"{n} of {total} rows{more}"
-    return "as expected" if r.success else "not as expected"
