@@ -16,12 +16,14 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core.errors import UserError
+from footfall.core.tables import EVENTS
 from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
 from footfall.stages.landing import FIELDS, Transform
 
 INSTANT = "_instant"
 LOCAL = "_local"
+SALT = "_salt"
 MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.QUARANTINE_REASONS
 IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
 IMSI_RE = r"^[0-9]{15}$"
@@ -36,6 +38,7 @@ ISO_FORMATS = tuple(
     for t in ("HH:mm:ss.SSSSSSSSS", "HH:mm:ss", "HH:mm")
 )
 OPEN_END = dt.date(9999, 12, 31)
+EVENT_COLUMNS = EVENTS.columns
 
 
 def parse_instant(text: Column) -> Column:
@@ -176,15 +179,38 @@ def anonymise(keys: DataFrame, max_lateness: int) -> Transform:
     return _anonymise
 
 
-def valid_events(classified: DataFrame) -> DataFrame:
+def salt_buckets(shuffle_partitions: int, landing_days: int, regions: int) -> int:
+    """How many tasks share a landing day's own (event_date, region_id) partition in the events
+    write: enough for the landing days' regions to fill the shuffle partitions."""
+    return max(1, -(-shuffle_partitions // max(1, landing_days * regions)))
+
+
+def valid_events(buckets: int) -> Transform:
     """Valid rows, one per (landing day, token, instant, cell, type): each landing day's
-    duplicates dropped."""
-    # the token is 1:1 with the IMSI within a period, and one instant has one period
-    return (
-        classified.where(F.col(C.REASON).isNull())
-        .dropDuplicates([C.LANDING_DATE, C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE])
-        .withColumn(C.EVENT_TIME, F.col(INSTANT))
-    )
+    duplicates dropped (METHOD 3) in the one shuffle that clusters the files (METHOD 3.2)."""
+
+    def _valid(classified: DataFrame) -> DataFrame:
+        rows = (
+            classified.where(F.col(C.REASON).isNull())
+            .withColumn(C.EVENT_TIME, F.col(INSTANT))
+            .select(*EVENT_COLUMNS)
+        )
+        # a salt from the token spreads a landing day's own date of a big region over `buckets`
+        # tasks (late dates are small: one task, one file); copies of an event share every
+        # column, the salt included, so they meet in one task
+        own_day = F.col(C.EVENT_DATE) == F.col(C.LANDING_DATE)
+        salt = F.when(own_day, F.pmod(F.xxhash64(C.TOKEN), F.lit(buckets))).otherwise(F.lit(0))
+        # the token is 1:1 with the IMSI within a period, and every other column follows from
+        # (landing day, token, instant, cell, type): a distinct on all columns is METHOD 3's
+        # dedup, and it is clustered by the repartition's columns, so no second exchange
+        return (
+            rows.withColumn(SALT, salt)
+            .repartition(C.EVENT_DATE, C.REGION_ID, SALT)
+            .distinct()
+            .drop(SALT)
+        )
+
+    return _valid
 
 
 def quarantined(classified: DataFrame) -> DataFrame:

@@ -1,0 +1,67 @@
+"""The events of ingest (METHOD 3, 3.2): each landing day's duplicates dropped in the one shuffle
+that clusters the events files, with a landing day's own date salted over several tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chispa import assert_df_equality
+from footfall.core import columns as C
+from footfall.core import tables
+from footfall.stages.ingest import INSTANT, salt_buckets, valid_events
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+LANDING = dt.date(2026, 3, 29)
+LATE = dt.date(2026, 3, 27)
+KEY = [C.LANDING_DATE, C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE]
+
+
+def _classified(spark):
+    """Valid rows (reason null) of 12 tokens on the landing day and a late day, each event 1 to
+    3 times, and a quarantined row."""
+    schema = T.StructType(
+        [T.StructField(C.REASON, T.StringType()), T.StructField(INSTANT, T.TimestampType())]
+        + [
+            T.StructField(f.name, f.dataType)
+            for f in tables.EVENTS.schema
+            if f.name != C.EVENT_TIME
+        ]
+    )
+    rows = []
+    for i in range(12):
+        for day, copies in ((LANDING, 1 + i % 3), (LATE, 1 + i % 2)):
+            at = dt.datetime.combine(day, dt.time(i))
+            region = f"R{i % 2}"
+            event = (None, at, f"{i:032x}", day, i, "c1", "A1", region, "234", "data", "2026-03")
+            rows += [(*event, LANDING)] * copies
+    rows.append(("bad_time", None, None, LANDING, 0, "c1", "A1", "R0", "234", "data", "2026-03",
+                 LANDING))  # fmt: skip
+    return spark.createDataFrame(rows, schema)
+
+
+def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_tasks(spark):
+    classified = _classified(spark)
+    expected = (
+        classified.where(F.col(C.REASON).isNull())
+        .dropDuplicates(KEY)
+        .withColumn(C.EVENT_TIME, F.col(INSTANT))
+        .select(*tables.EVENTS.columns)
+    )
+    got = classified.transform(valid_events(4))
+    assert got.count() == 24
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_dedup_needs_no_exchange_beyond_the_file_partitioning(spark, capsys):
+    _classified(spark).transform(valid_events(4)).explain()
+    plan = capsys.readouterr().out
+    assert plan.count("Exchange hashpartitioning") == 1
+    assert "hashpartitioning(event_date" in plan
+
+
+def test_salt_buckets_fill_the_shuffle_partitions_with_the_days_regions():
+    assert salt_buckets(400, 1, 4) == 100
+    assert salt_buckets(8, 10, 4) == 1
+    assert salt_buckets(80, 3, 4) == 7
+    assert salt_buckets(8, 1, 0) == 8
