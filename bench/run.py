@@ -38,6 +38,7 @@ POLL_S = 0.2
 # distinct IMSIs (more subscribers over the same areas): footfall generate needs ~7 min per 10M
 # events on 2 cores, tiling ~2 min per 10M
 TILE_FROM, TILE_BASE = 100.0, 10.0
+TARGETS_CORE_H = (7.0, 3.0, 1.0)  # issue 14: the single-node engine's figure, its best, the goal
 # shuffle partitions grow with the data (the profile's value per this many events, at least the
 # profile's value), as conf/cluster.yaml sizes them: a fixed 8 would give 100M events' dedup and
 # distinct counts ~1.5 GB tasks that spill, and the cost would stop growing linearly
@@ -300,16 +301,34 @@ def _rss(pid: int) -> tuple[str, int]:
     return comm, pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 when gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measured(cmd: list[str], log_path: Path) -> dict:
-    """Run cmd under /usr/bin/time -v, polling the process tree's resident memory."""
+    """Run cmd under /usr/bin/time -v, polling the process tree's resident memory and CPU time.
+
+    CPU seconds are the last reading of each process of the tree (the JVM is not a waited-for
+    child, so rusage never sees it): up to one poll interval of each process's end is missed.
+    Unlike wall time they hardly grow when other work shares the machine."""
     time_out = log_path.with_suffix(".time")
     full = ["/usr/bin/time", "-v", "-o", str(time_out), *cmd]
     peak_tree = peak_java = peak_python = 0
+    cpu: dict[int, float] = {}
     t = time.monotonic()
     with open(log_path, "w") as fh:
         proc = subprocess.Popen(full, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
         while proc.poll() is None:
-            tree = [_rss(p) for p in _tree(proc.pid)[1:]]  # without /usr/bin/time itself
+            pids = _tree(proc.pid)[1:]  # without /usr/bin/time itself
+            for p in pids:
+                cpu[p] = max(cpu.get(p, 0.0), _cpu_s(p))
+            tree = [_rss(p) for p in pids]
             peak_tree = max(peak_tree, sum(r for _, r in tree))
             peak_java = max([peak_java, *(r for c, r in tree if c == "java")])
             peak_python = max([peak_python, *(r for c, r in tree if c.startswith("python"))])
@@ -320,6 +339,7 @@ def measured(cmd: list[str], log_path: Path) -> dict:
     return {
         "rc": proc.returncode,
         "wall_s": round(wall, 3),
+        "cpu_s": round(sum(cpu.values()), 1),
         "maxrss_time_v_mib": round(int(m.group(1)) / 1024, 1) if m else None,
         "peak_tree_rss_mib": round(peak_tree / 2**20, 1),
         "peak_java_rss_mib": round(peak_java / 2**20, 1),
@@ -527,6 +547,7 @@ def medians(runs: list[dict]) -> dict:
         rs = [r["stages"][stage] for r in runs]
         out[stage] = {
             "wall_s": statistics.median(r["wall_s"] for r in rs),
+            "cpu_s": statistics.median(r.get("cpu_s") or 0 for r in rs),
             "startup_s": statistics.median(r["startup_s"] for r in rs),
             "peak_tree_rss_mib": statistics.median(r["peak_tree_rss_mib"] for r in rs),
             "maxrss_time_v_mib": statistics.median(r["maxrss_time_v_mib"] or 0 for r in rs),
@@ -536,6 +557,9 @@ def medians(runs: list[dict]) -> dict:
     e2e = [sum(r["stages"][s]["wall_s"] for s in STAGES) for r in runs]
     out["end_to_end"] = {
         "wall_s": statistics.median(e2e),
+        "cpu_s": statistics.median(
+            sum(r["stages"][s].get("cpu_s") or 0 for s in STAGES) for r in runs
+        ),
         "startup_s": sum(out[s]["startup_s"] for s in STAGES),
         "peak_tree_rss_mib": max(out[s]["peak_tree_rss_mib"] for s in STAGES),
         "maxrss_time_v_mib": max(out[s]["maxrss_time_v_mib"] for s in STAGES),
@@ -556,6 +580,8 @@ def derive(scales: list[dict], cores: int) -> None:
         for name, m in s["medians"].items():
             m["events_per_s_per_core"] = round(ev / m["wall_s"] / cores)
             m["core_hours_per_billion"] = round(m["wall_s"] * cores / 3600 / (ev / 1e9), 3)
+            # CPU actually used (all threads of the process tree): holds on a shared machine
+            m["cpu_core_hours_per_billion"] = round(m.get("cpu_s", 0) / 3600 / (ev / 1e9), 3)
             if prev is not None:
                 pm = prev["medians"][name]
                 m["time_ratio"] = round(m["wall_s"] / pm["wall_s"], 2)
@@ -583,8 +609,9 @@ def markdown(res: dict) -> str:
         "driver per stage (startup included in wall).",
         "",
         "| scale | events | stage | wall s | of which startup s | events/s/core "
-        "| core-h per 1e9 ev | peak RSS MiB | shuffle written MiB | time ratio (events ratio) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| core-h per 1e9 ev | CPU s | CPU core-h per 1e9 ev | peak RSS MiB "
+        "| shuffle written MiB | time ratio (events ratio) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in res["scales"]:
         loads = ", ".join(f"{r['load_before']:.1f}-{r['load_after']:.1f}" for r in s["runs"])
@@ -600,7 +627,8 @@ def markdown(res: dict) -> str:
             lines.append(
                 f"| {s['scale']} (n={len(s['runs'])}, load {loads}) | {s['events']:,} | {stage} "
                 f"| {m['wall_s']:.1f} | {m['startup_s']:.1f} | {m['events_per_s_per_core']:,} "
-                f"| {m['core_hours_per_billion']:.2f} | {m['peak_tree_rss_mib']:.0f} "
+                f"| {m['core_hours_per_billion']:.2f} | {m.get('cpu_s', 0):.0f} "
+                f"| {m.get('cpu_core_hours_per_billion', 0):.2f} | {m['peak_tree_rss_mib']:.0f} "
                 f"| {m['shuffle_write_bytes'] / 2**20:.1f} | {growth} |"
             )
     lines.append("")
@@ -618,16 +646,19 @@ def markdown(res: dict) -> str:
             + "."
         )
     last = res["scales"][-1]["medians"]["end_to_end"]
-    verdict = "meets" if last["core_hours_per_billion"] <= 0.5 else "misses"
-    lines += [
-        "",
-        f"Target <= 0.5 core-hours per 1e9 events end to end: largest scale {verdict} it "
-        f"({last['core_hours_per_billion']:.2f}).",
-    ]
+    wall_ch, cpu_ch = last["core_hours_per_billion"], last.get("cpu_core_hours_per_billion", 0)
+    lines += [""]
+    for target in TARGETS_CORE_H:
+        lines.append(
+            f"Target <= {target} core-hours per 1e9 events end to end (issue 14): largest scale "
+            f"{'meets' if wall_ch <= target else 'misses'} it by wall x cores ({wall_ch:.2f}), "
+            f"{'meets' if cpu_ch <= target else 'misses'} it by CPU used ({cpu_ch:.2f})."
+        )
     if "time_ratio" in last:
         ok = last["time_ratio"] <= 1.05 * last["events_ratio"]
         lines.append(
-            f"Target time ratio <= 1.05 x events ratio: {last['time_ratio']}x time for "
+            "Target time ratio <= 1.05 x events ratio (10x the events in at most 10.5x): "
+            f"{last['time_ratio']}x time for "
             f"{last['events_ratio']}x events: {'met' if ok else 'missed'}."
         )
     return "\n".join(lines) + "\n"
