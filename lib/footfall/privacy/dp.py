@@ -14,9 +14,10 @@ budget they spend:
 
 Both samplers are exact (no floating-point noise) and draw from the OS's CSPRNG. The noise runs
 where the cells are (an RDD `mapPartitions` over the aggregated cells, one measurement per
-partition, no pyarrow needed): each cell's noise is independent, so how the cells are split over partitions does
-not change the distribution nor the budget. `dp.test_seed` swaps in the seeded samplers of
-privacy.dp_sampling, for tests only (refused in a production profile by core.config).
+partition, no pyarrow needed): each cell's noise is independent, so how the cells are split
+over partitions changes neither the distribution nor the budget. `dp.test_seed` swaps in the
+seeded samplers of privacy.dp_sampling, for tests only (refused in a production profile by
+core.config).
 """
 
 from __future__ import annotations
