@@ -3,6 +3,7 @@ the sum of its origins, and the presence job's DP candidates."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -89,6 +90,18 @@ def test_every_cell_of_the_public_domain_is_noised_zeros_included(spark, mechani
     assert sum(r[C.SUBSCRIBERS] for r in rows) == 7
     assert sum(r[dp.NOISY] != r[C.SUBSCRIBERS] for r in rows) > 100  # sigma 6.9 / scale 48
     assert sorted(tuple(r) for r in rows) == sorted(tuple(r) for r in cells.collect())
+
+
+def test_opendp_noise_runs_on_the_executors(spark):
+    """Without a test seed the Python workers import OpenDP (the driver's environment in
+    local mode) and noise every cell: 1 area x 24 hours x 1 origin, all zeros."""
+    domain = public_domain(spark, ["A1"], ["D1"], [DAY], "UTC", "hourly")
+    counts = spark.createDataFrame([], f"{C.DATE} date, {C.HOUR} int, {C.AREA_ID} string, "
+                                   f"{C.ORIGIN_ID} string, {C.SUBSCRIBERS} long")  # fmt: skip
+    plan = dataclasses.replace(_plan(), test_seed=None)
+    rows = counts.transform(noised(domain, plan, dp.HOURLY)).collect()
+    assert len(rows) == 24 and {r[C.SUBSCRIBERS] for r in rows} == {0}
+    assert len({r[dp.NOISY] for r in rows}) > 3  # sigma 6.9: not all the same
 
 
 def test_spring_forward_day_has_23_hour_bins_in_the_domain(spark):
