@@ -6,15 +6,15 @@ import datetime as dt
 import json
 
 import pytest
+from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
-from footfall.core import lake, tables
 from footfall.core.errors import GateBlocked
 from footfall.gate import dp_gate
-from footfall.gate.release import run_release
+from footfall.gate.release import raise_blocked, run_release_days
 from footfall.privacy import dp
 
 D = dt.date(2026, 3, 29)  # spring-forward day: 23 hour bins
-HOURS = [h for h in range(24) if h != 1]
+D2 = dt.date(2026, 3, 30)
 LEVEL = "district"
 AREAS = (
     tables.csv_header(tables.AREAS_SCHEMA)
@@ -75,57 +75,63 @@ def ingest_row(day):
     }
 
 
-def _candidates(drop_one: bool = False):
-    """The whole public domain of D with 10 visitors each (one cell missing if drop_one)."""
-    hourly = [(D, h, a, LEVEL, o, 10) for h in HOURS for a in ("A1", "A2", "A3") for o in ORIGINS]
-    daily = [(D, a, LEVEL, o, 10) for a in ("A1", "A2", "A3") for o in ORIGINS]
+def _candidates(day: dt.date, drop_one: bool = False):
+    """The whole public domain of a day with 10 visitors each (one cell missing if drop_one)."""
+    hours = calendar.local_hours(day, "Europe/London")
+    hourly = [(day, h, a, LEVEL, o, 10) for h in hours for a in ("A1", "A2", "A3") for o in ORIGINS]
+    daily = [(day, a, LEVEL, o, 10) for a in ("A1", "A2", "A3") for o in ORIGINS]
     return (hourly[1:] if drop_one else hourly), daily
 
 
-def _write(spark, cfg, drop_one=False):
-    hourly, daily = _candidates(drop_one)
-    where = lake.Rows(C.DATE, D)
-    for rows, table in ((hourly, tables.CANDIDATE_HOURLY), (daily, tables.CANDIDATE_DAILY)):
-        lake.replace_where(spark.createDataFrame(rows, table.schema), cfg, table, where)
-    audit_h = [(D, h, a, LEVEL, "all", 1, 10.0) for h in HOURS for a in ("A1", "A2", "A3")]
-    audit_d = [(D, a, LEVEL, "all", 1, 10.0) for a in ("A1", "A2", "A3")]
-    for rows, table in ((audit_h, tables.AUDIT_HOURLY), (audit_d, tables.AUDIT_DAILY)):
-        lake.replace_where(spark.createDataFrame(rows, table.schema), cfg, table, where)
-
-
-def test_dp_release_writes_the_ledger_then_blocks_an_overspend(spark, make_cfg):
-    """A DP release of D with every cell of the domain and 1 subscriber behind each value (no
-    k_min check in DP mode) is published with one ledger row; the next attempt, with March
-    already near its cap and a cell missing, is blocked (exit 3) on both, spending nothing."""
-    cfg = make_cfg(release__privacy="dp", release__k_min=15)
-    (cfg.path("reference")).mkdir(parents=True, exist_ok=True)
-    (cfg.path("reference") / "areas.csv").write_text(AREAS)
-    log = [ingest_row(D + dt.timedelta(days=i)) for i in range(4)]
+def _write(spark, cfg):
+    """D complete, D2 with one hourly cell missing; audit rows with 1 subscriber behind `all`."""
+    frames = {t: [] for t in ("ch", "cd", "ah", "ad")}
+    for day in (D, D2):
+        hourly, daily = _candidates(day, drop_one=day == D2)
+        frames["ch"] += hourly
+        frames["cd"] += daily
+        frames["ah"] += [
+            (d, h, a, LEVEL, "all", 1, 10.0) for d, h, a, _, o, _ in hourly if o == "all"
+        ]
+        frames["ad"] += [(d, a, LEVEL, "all", 1, 10.0) for d, a, _, o, _ in daily if o == "all"]
+    for key, table in (
+        ("ch", tables.CANDIDATE_HOURLY),
+        ("cd", tables.CANDIDATE_DAILY),
+        ("ah", tables.AUDIT_HOURLY),
+        ("ad", tables.AUDIT_DAILY),
+    ):
+        lake.append(spark.createDataFrame(frames[key], table.schema), cfg, table)
+    days = sorted({x for day in (D, D2) for x in calendar.feeding_landing_days(day, 3)})
+    log = [ingest_row(x) for x in days]
     lake.append(spark.createDataFrame(log, tables.INGEST_LOG.schema), cfg, tables.INGEST_LOG)
+
+
+def test_dp_release_writes_the_ledger_and_blocks_an_overspend(spark, make_cfg):
+    """Two dates in one pass, rho cap 0.8: D (every cell of the domain, 1 subscriber behind
+    each value: no k_min check in DP mode) is published with one ledger row (0.25 + 0.25 +
+    the weights' 0.005); D2 would take March to 1.005 and lacks a cell: blocked (exit 3) on
+    both checks, with nothing spent."""
+    cfg = make_cfg(release__privacy="dp", release__k_min=15, dp__max_rho_per_period=0.8)
+    cfg.path("reference").mkdir(parents=True, exist_ok=True)
+    (cfg.path("reference") / "areas.csv").write_text(AREAS)
     _write(spark, cfg)
 
-    summary = run_release(spark, cfg, D)
-    assert summary["passed"]
+    summaries = run_release_days(spark, cfg, [D, D2])
+    assert [s["passed"] for s in summaries] == [True, False]
+    blocked = summaries[1]["blocked"]
+    assert "privacy_ledger.budget" in blocked and "origin_presence_hourly.public_domain" in blocked
+    with pytest.raises(GateBlocked) as raised:
+        raise_blocked(summaries)
+    assert raised.value.exit_code == 3
     (row,) = lake.read_table(spark, cfg, tables.PRIVACY_LEDGER).collect()
-    assert (row["mechanism"], row["measure"], row["period"]) == ("gaussian", "rho", "2026-03")
-    assert row["budget_release"] == pytest.approx(0.505)  # 0.25 + 0.25 + the weights' 0.005
-    assert row["period_budget"] == pytest.approx(0.505)
+    assert (row["date"], row["mechanism"], row["measure"]) == (D, "gaussian", "rho")
+    assert row["budget_release"] == pytest.approx(0.505)
+    assert row["period_budget"] == pytest.approx(0.505) and row["period_max"] == 0.8
     assert row["noise_hourly"] == pytest.approx(48**0.5)
     assert row["epsilon"] > 0 and row["delta"] == 1e-9
+    attempts = {r["date"]: r for r in lake.read_table(spark, cfg, tables.RELEASES).collect()}
+    checks = {c["check"]: c for c in json.loads(attempts[D2]["suite_results"])}
+    assert "k_min" not in checks and not checks["budget"]["passed"]
+    assert "1.005" in checks["budget"]["observed"]
     page = (cfg.path("reports") / D.isoformat() / "index.html").read_text()
-    assert "Differential privacy" in page and "left" in page
-
-    spent = dict(row.asDict(), release_id="earlier", budget_release=14.2)
-    lake.append(
-        spark.createDataFrame([spent], tables.PRIVACY_LEDGER.schema), cfg, tables.PRIVACY_LEDGER
-    )
-    _write(spark, cfg, drop_one=True)
-    with pytest.raises(GateBlocked) as blocked:
-        run_release(spark, cfg, D)
-    assert blocked.value.exit_code == 3
-    assert "privacy_ledger.budget" in str(blocked.value)
-    assert "origin_presence_hourly.public_domain" in str(blocked.value)
-    attempt = [r for r in lake.read_table(spark, cfg, tables.RELEASES).collect() if not r["passed"]]
-    checks = {c["check"] for c in json.loads(attempt[0]["suite_results"])}
-    assert "k_min" not in checks and {"budget", "public_domain"} <= checks
-    assert lake.read_table(spark, cfg, tables.PRIVACY_LEDGER).count() == 2  # nothing added
+    assert "Differential privacy" in page and "0.295 left" in page
