@@ -175,18 +175,14 @@ def _write_output(
         candidates = disclosure.control(audit, out.group, k_min, rounding, out.part)
     elif out.name in (dp.HOURLY, dp.DAILY):
         candidates = dp_mode.candidates(rows, out.name)
-    else:  # a k-anonymous breakdown beside DP tables would void their guarantee: none
-        candidates = None
-    frames = [("audit", audit)]
-    if candidates is not None:
-        candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
-        kept.append(candidates)
-        versions[f"candidate_{out.name}"] = lake.replace_where(
-            candidates, cfg, out.candidate, where
-        )
-        frames.append(("candidate", candidates))
+    else:  # a k-anonymous breakdown beside DP tables would void their guarantee: none (and
+        # none left from an earlier k-anonymity run of these dates)
+        candidates = rows.sparkSession.createDataFrame([], out.candidate.schema)
+    candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(candidates)
+    versions[f"candidate_{out.name}"] = lake.replace_where(candidates, cfg, out.candidate, where)
     counts = {}
-    for what, frame in frames:
+    for what, frame in (("audit", audit), ("candidate", candidates)):
         for r in frame.groupBy(C.DATE).count().collect():
             counts[(r[C.DATE], f"{what}_{out.name}_rows")] = int(r["count"])
     return versions, counts
