@@ -61,8 +61,26 @@ SPEC: dict[str, tuple[Any, str]] = {
         "list[int]",
         "dwell band bounds in minutes (METHOD 5.3): [60, 180, 360] gives under_60 .. 360_plus",
     ),
+    "release.privacy": (
+        str,
+        "k_anonymity (METHOD 7, the default) or dp (differential privacy, METHOD 7.1)",
+    ),
     "release.k_min": (int, "minimum distinct subscribers behind any released value"),
     "release.rounding": (int, "released values are rounded half-up to a multiple of this"),
+    "dp.mechanism": (str, "gaussian (discrete Gaussian, rho-zCDP) or laplace (discrete, pure DP)"),
+    "dp.rho_per_day": (float, "zCDP budget of one subscriber-day's release (gaussian)"),
+    "dp.epsilon_per_day": (float, "pure-DP budget of one subscriber-day's release (laplace)"),
+    "dp.delta": (float, "delta of the (epsilon, delta) statement of a zCDP budget (ledger)"),
+    "dp.hourly_share": (float, "share of the day's budget for the hourly table; rest: daily"),
+    "dp.max_hour_cells": (int, "hourly (hour, area) cells kept per subscriber-day"),
+    "dp.max_day_areas": (int, "daily areas kept per subscriber-day"),
+    "dp.epsilon_weights": (float, "pure-DP budget of the noised residents per region, per period"),
+    "dp.max_rho_per_period": (float, "a release over this cumulative rho in a period is blocked"),
+    "dp.max_epsilon_per_period": (
+        float,
+        "a release over this cumulative epsilon in a period is blocked (laplace)",
+    ),
+    "dp.test_seed": ("int?", "tests only: seeded exact sampler instead of OpenDP; refused in prod"),
     "quality.max_quarantine_rate": (float, "critical: quarantined/rows_read must stay under"),
     "quality.min_coverage": (float, "critical: share of areas with a released daily value"),
     "quality.volume_tolerance": (
@@ -85,6 +103,10 @@ SPEC: dict[str, tuple[Any, str]] = {
     "generate.intervention_date": ("date?", "first day of the uplift"),
     "generate.intervention_uplift": (float, "relative uplift of visits, e.g. 0.2"),
     "generate.files_per_day": (int, "CSV.gz files per landing day"),
+    "run.production": (
+        bool,
+        "marks a production profile (conf/cluster.yaml): test-only settings are refused",
+    ),
     "run.release": (bool, "footfall run ends each date with the release gate"),
     "run.batch_days": (
         int,
@@ -100,6 +122,8 @@ SPEC: dict[str, tuple[Any, str]] = {
 SPARK_PREFIX = "spark."
 
 ORIGIN_LEVELS = ("area", "district", "region")
+PRIVACY_MODES = ("k_anonymity", "dp")
+DP_MECHANISMS = ("gaussian", "laplace")
 MAX_STAY_MINUTES = 1440
 
 
@@ -125,7 +149,7 @@ def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
         raise bad
     if isinstance(kind, str) and kind.endswith("?"):
         kind = kind[:-1]
-        kind = str if kind == "str" else kind
+        kind = {"str": str, "int": int}.get(kind, kind)
         if value == "":
             return None
     from_text = isinstance(value, str) and source.startswith("--set")
@@ -323,10 +347,39 @@ def validate(cfg: Config) -> None:
     for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):
         if not 0 <= v[key] <= 1:
             raise UserError(f"{key} must be between 0 and 1")
+    _validate_dp(v)
     if not v["subscribers.home_mccs"] or any(
         len(m) != 3 or not m.isdigit() for m in v["subscribers.home_mccs"]
     ):
         raise UserError("subscribers.home_mccs must be a list of 3-digit MCCs, e.g. ['234', '235']")
+
+
+def _validate_dp(v: Mapping[str, Any]) -> None:
+    """METHOD 7.1: the privacy mode, mechanism, positive budgets, shares in (0, 1), bounds."""
+    if v["release.privacy"] not in PRIVACY_MODES:
+        raise UserError(f"release.privacy must be one of {', '.join(PRIVACY_MODES)}")
+    if v["dp.mechanism"] not in DP_MECHANISMS:
+        raise UserError(f"dp.mechanism must be one of {', '.join(DP_MECHANISMS)}")
+    for key in (
+        "dp.rho_per_day",
+        "dp.epsilon_per_day",
+        "dp.epsilon_weights",
+        "dp.max_rho_per_period",
+        "dp.max_epsilon_per_period",
+    ):
+        if not v[key] > 0:
+            raise UserError(f"{key} must be a positive budget")
+    for key in ("dp.hourly_share", "dp.delta"):
+        if not 0 < v[key] < 1:
+            raise UserError(f"{key} must be between 0 and 1 (both excluded)")
+    for key in ("dp.max_hour_cells", "dp.max_day_areas"):
+        if v[key] < 1:
+            raise UserError(f"{key} must be >= 1")
+    if v["dp.test_seed"] is not None and v["run.production"]:
+        raise UserError(
+            "dp.test_seed is for tests only and is refused in a production profile "
+            "(run.production: true): remove dp.test_seed"
+        )
 
 
 def parse_date(text: str, what: str = "--date") -> dt.date:

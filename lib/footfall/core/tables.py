@@ -237,6 +237,48 @@ RELEASES = Table(
     (C.RELEASE_ID,),
 )
 
+# ---- differential privacy mode (METHOD 7.1)
+
+# residents per region (and `unknown`: domestic, no known home) noised once per period with
+# dp.epsilon_weights; the DP extrapolation weights of the period come from these rows only
+DP_RESIDENTS = Table(
+    "dp_residents",
+    _s(
+        (C.PERIOD, STR, False),
+        (C.REGION_ID, STR, False),  # a region of areas.csv, or `unknown`
+        ("residents", LONG, False),  # noised count
+    ),
+    (C.PERIOD,),
+    (C.PERIOD, C.REGION_ID),
+)
+
+# one row per published DP release (a date): what it spent and the period's running total
+PRIVACY_LEDGER = Table(
+    "privacy_ledger",
+    _s(
+        (C.RELEASE_ID, STR, False),
+        (C.DATE, DATE, False),
+        (C.PERIOD, STR, False),
+        ("mechanism", STR, False),  # gaussian | laplace
+        ("measure", STR, False),  # rho (zCDP) | epsilon (pure DP): the unit of every budget
+        ("max_hour_cells", INT, False),
+        ("max_day_areas", INT, False),
+        ("budget_hourly", DBL, False),  # spent by the hourly table, per subscriber-day
+        ("budget_daily", DBL, False),
+        ("budget_weights", DBL, False),  # the period's noised residents, charged once
+        ("budget_release", DBL, False),  # the three above
+        ("noise_hourly", DBL, False),  # sigma (gaussian) or scale b (laplace)
+        ("noise_daily", DBL, False),
+        ("period_budget", DBL, False),  # cumulative in the period, this release included
+        ("period_max", DBL, False),  # dp.max_rho_per_period or dp.max_epsilon_per_period
+        ("epsilon", DBL, False),  # period_budget as (epsilon, delta)-DP
+        ("delta", DBL, False),
+        ("created_at", TS, False),
+    ),
+    (),
+    (C.RELEASE_ID,),
+)
+
 # ---- reference files (METHOD 1.2) and the landing CSV (METHOD 1.1): the header each must carry
 
 AREAS_SCHEMA = T.StructType(
@@ -288,5 +330,7 @@ ALL = {
         AUDIT_CLASS,
         CANDIDATE_CLASS,
         RELEASED_CLASS,
+        DP_RESIDENTS,
+        PRIVACY_LEDGER,
     )
 }

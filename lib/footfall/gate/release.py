@@ -26,7 +26,7 @@ from footfall.core import lake, tables
 from footfall.core.calendar import span
 from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
-from footfall.gate import candidates, outcomes, report, suites
+from footfall.gate import candidates, dp_gate, outcomes, report, suites
 from footfall.gate.verdicts import Verdict, judge
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,15 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
         inp = candidates.gate_inputs(spark, cfg, dates, cache)
         m = candidates.measure(spark, cfg, inp, cache)
         checker = suites.Checker()
-        verdicts = judge(spark, cfg, checker, inp, m)
+        verdicts = judge(spark, cfg, checker, inp, m, dp_gate.skipped_checks(cfg))
+        spends = {}
+        if dp_gate.enabled(cfg):  # METHOD 7.1: the public domain and the period's budget
+            verdicts, spends = dp_gate.judge(spark, cfg, inp, verdicts)
         docs = _data_docs(checker, cfg, dates)
         passing = {d: ids[d] for d in dates if verdicts[d].passed}
         published = publish(cfg, inp.hourly, inp.daily, passing) if passing else {}
+        if spends:
+            dp_gate.record(spark, cfg, spends, passing)
         version = code_version()
         meta = {"config hash": cfg.hash(), "code version": version, "zone": cfg.zone}
         if len(dates) > 1:
@@ -117,6 +122,7 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
                 facts=v.facts,
                 data_docs=docs[d],
                 meta=meta,
+                privacy=dp_gate.report_section(cfg, spends[d]) if spends else None,
             )
             rows.append(
                 _attempt(cfg, ids[d], d, published if v.passed else {}, v.checks, page, version)

@@ -250,8 +250,10 @@ def write_report(
     facts: ReportFacts,
     data_docs: Path | None,
     meta: dict[str, str],
+    privacy: str | None = None,
 ) -> Path:
-    """Write <folder>/index.html (and its charts) for one release attempt; return its path."""
+    """Write <folder>/index.html (and its charts) for one release attempt; return its path.
+    privacy: an HTML section that replaces the disclosure control one (DP mode)."""
     folder.mkdir(parents=True, exist_ok=True)
     sections = [
         _banner(checks, facts, passed, release_id),
@@ -259,7 +261,7 @@ def write_report(
         _checks_section(checks, folder, data_docs),
         _charts_section(folder, date, facts, passed),
         _ingest_section(facts.ingest),
-        _disclosure_section(facts),
+        _disclosure_section(facts) if privacy is None else privacy,
         _run_section(meta),
     ]
     page = html.page(

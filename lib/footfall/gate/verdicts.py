@@ -47,11 +47,20 @@ class Verdict:
 
 
 def judge(
-    spark: SparkSession, cfg: Config, checker: Checker, inp: GateInputs, m: Measured
+    spark: SparkSession,
+    cfg: Config,
+    checker: Checker,
+    inp: GateInputs,
+    m: Measured,
+    skip: frozenset[str] = frozenset(),
 ) -> dict[dt.date, Verdict]:
-    """Validate the batch and judge its dates in order; each date's verdict."""
+    """Validate the batch and judge its dates in order; each date's verdict. Checks named in
+    skip are left out (k_min in DP mode: gate.dp_gate)."""
     specs = suites.load_suites()
-    per_date = {d: [e for s in specs for e in suites.entries(s, m.params[d])] for d in inp.dates}
+    per_date = {
+        d: [e for s in specs for e in suites.entries(s, m.params[d]) if e.meta["check"] not in skip]
+        for d in inp.dates
+    }
     framed = {
         d: [e for e in items if (e.table, e.frame) != SUMMARY] for d, items in per_date.items()
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
             )
         settings["spark.jars"] = ",".join(jars)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if not _submitted():  # local Python workers (DP noise on cells) use the driver's env
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
     for key, value in {**settings, **DELTA_SETTINGS}.items():
         builder = builder.config(key, value)

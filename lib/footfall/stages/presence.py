@@ -17,7 +17,9 @@ from footfall.core import lake, tables
 from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
-from footfall.privacy import disclosure
+from footfall.privacy import disclosure, dp
+from footfall.stages import dp_presence
+from footfall.stages.dp_presence import DpCandidates
 from footfall.stages.dwell import breakdown, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
@@ -151,10 +153,17 @@ OUTPUTS = (
 
 
 def _write_output(
-    rows: DataFrame, cfg: Config, out: _Output, where: lake.Rows, kept: list[DataFrame]
+    rows: DataFrame,
+    cfg: Config,
+    out: _Output,
+    where: lake.Rows,
+    kept: list[DataFrame],
+    dp_mode: DpCandidates | None = None,
 ) -> tuple[dict[str, int | None], dict[tuple[dt.date, str], int]]:
     """Audit rows, then the disclosure-controlled candidates computed from exactly the audit
-    rows written (so every candidate traces to them); Delta versions and rows per date."""
+    rows written (so every candidate traces to them); Delta versions and rows per date. In DP
+    mode (METHOD 7.1) the audit rows stay exact and the hourly and daily candidates are the
+    noised cells of the bounded rows; the 5.3 breakdowns get no candidates (not DP yet)."""
     k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
     # one task (so one file) per date: a date's rows are few (area x hour x origin), and the
     # release reads them date by date
@@ -162,7 +171,13 @@ def _write_output(
     audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(audit)
     versions = {f"audit_{out.name}": lake.replace_where(audit, cfg, out.audit, where)}
-    candidates = disclosure.control(audit, out.group, k_min, rounding, out.part)
+    if dp_mode is None:
+        candidates = disclosure.control(audit, out.group, k_min, rounding, out.part)
+    elif out.name in (dp.HOURLY, dp.DAILY):
+        candidates = dp_mode.candidates(rows, out.name)
+    else:  # a k-anonymous breakdown beside DP tables would void their guarantee: none (and
+        # none left from an earlier k-anonymity run of these dates)
+        candidates = rows.sparkSession.createDataFrame([], out.candidate.schema)
     candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(candidates)
     versions[f"candidate_{out.name}"] = lake.replace_where(candidates, cfg, out.candidate, where)
@@ -193,10 +208,13 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
     # the distinct weighted rows feed both audit tables: kept so the events are read once
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     kept, versions, counts = [rows], {}, {}
+    dp_mode = None
+    if cfg["release.privacy"] == "dp":
+        dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
     try:
         for out in OUTPUTS:
             written, rows_per_date = _write_output(
-                rows, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept
+                rows, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept, dp_mode
             )
             versions.update(written)
             counts.update(rows_per_date)

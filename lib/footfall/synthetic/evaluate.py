@@ -81,6 +81,11 @@ def median_ape(released: DataFrame, truth: DataFrame, keys: list[str]) -> DataFr
     return error_figures(cell_errors(released, truth, keys)).select("cells", "median_ape")
 
 
+def _median_ape_pct(released: DataFrame, truth: DataFrame, keys: list[str]) -> float | None:
+    """The median absolute % error of released `all` visitors against the truth."""
+    return _pct(error_figures(cell_errors(released, truth, keys)).first()["median_ape"])
+
+
 def _pct(x: float | None) -> float | None:
     return None if x is None else round(100 * float(x), 2)
 
@@ -137,18 +142,27 @@ def run_evaluate(
         **_accuracy(error_figures(daily_cells).first(), "daily"),
         **_accuracy(error_figures(hourly_cells).first(), "hourly"),
     }
+    out = cfg.path("reports") / "evaluation"
+    out.mkdir(parents=True, exist_ok=True)
+    dp_lines: list[str] = []
+    if cfg["release.privacy"] == "dp":  # METHOD 7.1: both mechanisms next to k-anonymity
+        from footfall.synthetic.evaluate_dp import dp_accuracy
+
+        truth = {"hourly": t_hourly, "daily": t_daily}
+        dp_figures, dp_lines = dp_accuracy(spark, cfg, dates, truth, _median_ape_pct, out)
+        result.update(dp_figures)
     breakdowns, confusion = evaluate_breakdowns(
         spark, cfg, d1, d2, keys, truth_tokens, all_homes.select(C.IMSI)
     )
     result.update(breakdowns)
-    out = cfg.path("reports") / "evaluation"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(
         json.dumps(
             {**result, "hourly_by_hour_of_day": by_hour, "class_confusion": confusion}, indent=2
         )
         + "\n"
     )
-    write_evaluation_report(out, result, by_hour, confusion)
+    page = write_evaluation_report(out, result, by_hour, confusion)
+    if dp_lines:
+        page.write_text(page.read_text() + "\n".join(dp_lines) + "\n")
     result["written"] = str(out / "evaluation.md")
     return result
