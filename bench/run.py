@@ -38,6 +38,7 @@ POLL_S = 0.2
 # distinct IMSIs (more subscribers over the same areas): footfall generate needs ~7 min per 10M
 # events on 2 cores, tiling ~2 min per 10M
 TILE_FROM, TILE_BASE = 100.0, 10.0
+ROWS_PER_FILE = 1_000_000  # rows of a landing file (issue 14: realistic files)
 TARGETS_CORE_H = (7.0, 3.0, 1.0)  # issue 14: the single-node engine's figure, its best, the goal
 # shuffle partitions grow with the data (the profile's value per this many events, at least the
 # profile's value), as conf/cluster.yaml sizes them: a fixed 8 would give 100M events' dedup and
@@ -207,13 +208,22 @@ def tile(scale: float, days: int, seed: int, conf: str) -> dict:
     }
 
 
+def files_per_day(scale: float, days: int) -> int:
+    """Gzip files per landing day: about ROWS_PER_FILE rows each, as operators' mediation systems
+    write them. A gzip file does not split, so one task reads it: a batch of landing days is read
+    by (days x files per day) tasks at most; 10M over 14 days is 1 file a day (~0.7M rows), the
+    tiled 100M 10 a day."""
+    return max(1, round(scale * 1e6 / days / ROWS_PER_FILE))
+
+
 def generate(scale: float, days: int, seed: int, conf: str) -> dict:
     """Landing data for `scale` million events (reused when generate.json matches)."""
     if scale >= TILE_FROM:
         return tile(scale, days, seed, conf)
     w = WORK / f"{scale:g}M"
     subscribers = max(1, round(scale * 1e6 / (EVENTS_PER_SUBSCRIBER_DAY * days)))
-    want = {"subscribers": subscribers, "days": days, "seed": seed}
+    files = files_per_day(scale, days)
+    want = {"subscribers": subscribers, "days": days, "seed": seed, "files_per_day": files}
     marker, summary = w / "generate.json", w / "input" / "ground_truth" / "summary.json"
     reused = marker.is_file() and summary.is_file() and json.loads(marker.read_text()) == want
     wall = None
@@ -228,6 +238,8 @@ def generate(scale: float, days: int, seed: int, conf: str) -> dict:
             "--conf",
             conf,
             *[a for s in scale_sets(w) for a in ("--set", s)],
+            "--set",
+            f"generate.files_per_day={files}",
             "--out",
             str(w / "input"),
             "--subscribers",
