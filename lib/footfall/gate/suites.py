@@ -165,23 +165,31 @@ def by_frame(items: Sequence[Entry]) -> dict[tuple[str, str], list[Entry]]:
 
 
 def build_suite(name: str, items: Sequence[Entry]) -> Any:
-    """A GE ExpectationSuite of the entries (of one frame)."""
+    """A GE ExpectationSuite of the entries (of one frame), one expectation each.
+
+    Built from the list: `add_expectation_configuration` upserts by *domain*, so two checks of
+    one type on the same table or column (keys_not_null, keys_unique and visitors_rounded, all
+    unexpected-rows queries on the rows; the two landing-day sets of ingest_log) kept only the
+    last one, and the others never ran.
+    """
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    suite = ExpectationSuite(name=name)
-    for e in items:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(
-                type=e.type,
-                kwargs=e.kwargs,
-                meta=e.meta,
-                description=e.meta["description"],
-                severity="critical" if e.meta["critical"] else "warning",
-            )
+    configs = [
+        ExpectationConfiguration(
+            type=e.type,
+            kwargs=e.kwargs,
+            meta=e.meta,
+            description=e.meta["description"],
+            severity="critical" if e.meta["critical"] else "warning",
         )
+        for e in items
+    ]
+    suite = ExpectationSuite(name=name, expectations=configs)
+    if len(suite.expectations) != len(items):
+        raise UserError(f"suite {name}: an expectation of {len(items)} is not valid")
     return suite
 
 
