@@ -139,13 +139,14 @@ def parts_chart(
     part; a suppressed part is an empty hatched bar marked 'suppressed', never a zero bar."""
     plt = _plt()
     parts = list(dict.fromkeys(split[part])) if not split.empty else []
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * max(1, len(parts)) * max(1, len(areas))), 3.6))
+    wide = 0.7 * max(1, len(parts)) * max(1, len(areas)) + 2
+    fig, ax = plt.subplots(figsize=(min(12, max(6, wide)), 3.6))
     width = 0.8 / max(1, len(areas))
     for i, a in enumerate(areas):
         own = split[split[C.AREA_ID] == a].set_index(part).reindex(parts)
         xs = np.arange(len(parts)) + i * width
         shares = (own["share"].astype(float) * 100).to_numpy()
-        ax.bar(xs, np.nan_to_num(shares), width, label=labels.get(a, a))
+        ax.bar(xs, np.nan_to_num(shares), width, label=labels.get(a, a), color=f"C{i}")
         for x, hidden in zip(xs, own["suppressed"].fillna(True), strict=True):
             if hidden:
                 ax.bar(x, 100, width, fill=False, hatch="//", edgecolor="#b26a00", lw=0.5)
