@@ -104,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--controls", default="auto", help="auto, or comma-separated area ids")
     p.add_argument("--before", type=int, default=7, help="days before the date (default 7)")
     p.add_argument("--after", type=int, default=7, help="days from the date on (default 7)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--class",
+        dest="visitor_class",
+        help="the effect on one visitor class (visitor_class_daily)",
+    )
+    what.add_argument(
+        "--dwell", help="comma-separated dwell bands: the effect on their share (dwell_daily)"
+    )
     return parser
 
 
@@ -256,13 +265,23 @@ def cmd_compare(args: argparse.Namespace, cfg: Config) -> Any:
 
 
 def cmd_impact(args: argparse.Namespace, cfg: Config) -> Any:
-    from footfall.analysis.jobs import run_impact
+    from footfall.analysis.jobs import impact_measure, run_impact
 
     controls = None if args.controls == "auto" else [a.strip() for a in args.controls.split(",")]
     if args.before < 2 or args.after < 1:
         raise UserError("--before must be >= 2 and --after >= 1")
+    dwell = None if args.dwell is None else [b.strip() for b in args.dwell.split(",") if b.strip()]
+    impact_measure(cfg, args.visitor_class, dwell)  # a bad class or band: exit 2 before Spark
     return run_impact(
-        _spark(cfg), cfg, args.area, parse_date(args.date), controls, args.before, args.after
+        _spark(cfg),
+        cfg,
+        args.area,
+        parse_date(args.date),
+        controls,
+        args.before,
+        args.after,
+        visitor_class=args.visitor_class,
+        dwell=dwell,
     )
 
 

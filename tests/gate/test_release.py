@@ -24,6 +24,12 @@ A3,Three,D2,R2,500
 """
 )
 LEVEL = "district"
+PUBLISHED = (  # the release tables of a date (METHOD 8), published together or not at all
+    tables.RELEASED_HOURLY,
+    tables.RELEASED_DAILY,
+    tables.RELEASED_DWELL,
+    tables.RELEASED_CLASS,
+)
 NOW = dt.datetime(2026, 4, 2, 6, 0, tzinfo=dt.timezone.utc)
 
 
@@ -57,6 +63,26 @@ AUDIT_DAILY = [
 ]
 
 
+def breakdown_rows(day=D, half=500, dwell_all=None, visitor=100) -> dict:
+    """Dwell and visitor-class candidates and audit rows of day (METHOD 5.3) by table. Each
+    group's `all` is the daily `all` (half, 20 subscribers) unless dwell_all says otherwise. A1:
+    under_60 (12 subscribers), 60_180 (4), 360_plus (4); resident (12), worker (4), visitor (4).
+    A2: 180_360 (20); worker (18) and visitor (2) merged into `other` (k_min 3, METHOD 7)."""
+    top = half if dwell_all is None else dwell_all
+    dwell = [("A1", "all", 20, top), ("A1", "under_60", 12, top - 200), ("A1", "60_180", 4, 100)]
+    dwell += [("A1", "360_plus", 4, 100), ("A2", "all", 20, half), ("A2", "180_360", 20, half)]
+    named = [("A1", "all", 20, half), ("A1", "resident", 12, half - 200)]
+    named += [("A1", "worker", 4, 100), ("A1", "visitor", 4, visitor), ("A2", "all", 20, half)]
+    merged = [("A2", "worker", 18, half - 50), ("A2", "visitor", 2, 50)]
+    return {
+        tables.CANDIDATE_DWELL: [(day, a, p, v) for a, p, _, v in dwell],
+        tables.AUDIT_DWELL: [(day, a, p, n, float(v)) for a, p, n, v in dwell],
+        tables.CANDIDATE_CLASS: [(day, a, p, v) for a, p, _, v in named]
+        + [(day, "A2", C.ORIGIN_OTHER, half)],
+        tables.AUDIT_CLASS: [(day, a, p, n, float(v)) for a, p, n, v in named + merged],
+    }
+
+
 def ingest_row(day=D, read=1000, valid=980, quarantined=12, duplicate=8):
     q = {"q_bad_imsi": 8, "q_malformed": 4}
     return {
@@ -84,6 +110,7 @@ def write_lake(spark, cfg, hourly=None, extra_hourly=(), extra_audit_hourly=(), 
         (DAILY, tables.CANDIDATE_DAILY),
         (AUDIT_DAILY, tables.AUDIT_DAILY),
     ]
+    frames += [(rows, table) for table, rows in breakdown_rows().items()]
     for rows, table in frames:
         lake.append(spark.createDataFrame(rows, table.schema), cfg, table)
     log = [ingest or ingest_row()]
@@ -139,22 +166,42 @@ def test_clean_candidate_is_published_once_even_when_released_twice(spark, gate_
     daily = lake.read_table(spark, gate_cfg, tables.RELEASED_DAILY)
     assert hourly.count() == 2 * 23  # 23 hour bins on the spring-forward day, not duplicated
     assert daily.count() == len(DAILY)
+    dwell = lake.read_table(spark, gate_cfg, tables.RELEASED_DWELL)
+    assert sorted(tuple(r) for r in dwell.drop(C.RELEASE_ID).collect()) == sorted(
+        breakdown_rows()[tables.CANDIDATE_DWELL]
+    )
+    classes = lake.read_table(spark, gate_cfg, tables.RELEASED_CLASS).collect()
+    assert {(r[C.AREA_ID], r[C.VISITOR_CLASS], r[C.VISITORS]) for r in classes} == {
+        ("A1", "all", 500),
+        ("A1", "resident", 300),
+        ("A1", "worker", 100),
+        ("A1", "visitor", 100),
+        ("A2", "all", 500),
+        ("A2", "other", 500),
+    }
+    assert {r[C.RELEASE_ID] for r in classes} == {second["release_id"]}
     assert {r[0] for r in hourly.select(C.RELEASE_ID).distinct().collect()} == {
         second["release_id"]
     }
     attempts = sorted(releases(spark, gate_cfg), key=lambda r: r["created_at"])
     assert [r["passed"] for r in attempts] == [True, True]
     assert attempts[0][C.RELEASE_ID] == first["release_id"]
-    assert json.loads(attempts[1]["tables"])[tables.RELEASED_DAILY.name] is not None
+    assert sorted(json.loads(attempts[1]["tables"])) == sorted(
+        t.name for t in PUBLISHED
+    )  # every release table has its Delta version
     assert attempts[1]["config_hash"] == gate_cfg.hash()
     checks = {(r["table"], r["check"]): r for r in json.loads(attempts[0]["suite_results"])}
     assert "no history" in checks[(tables.RELEASED_DAILY.name, "volume")]["message"]
+    for table in (tables.RELEASED_DWELL.name, tables.RELEASED_CLASS.name):
+        for check in ("schema", "k_min", "all_matches_daily", "parts_add_up"):
+            assert checks[(table, check)]["passed"] is True, (table, check)
     late = checks[(tables.INGEST_LOG.name, "late_landing_days_ingested")]  # a warning only
     assert (late["critical"], late["passed"]) == (False, False)
     assert late["observed"] == "missing 2026-03-30, 2026-03-31, 2026-04-01"
     page = (gate_cfg.path("reports") / D.isoformat() / "index.html").read_text()
     assert "RELEASED" in page
-    assert (gate_cfg.path("reports") / D.isoformat() / "data_docs" / "index.html").is_file()
+    assert "expectations/dwell_daily.yaml" in page and "expectations/visitor_class_daily" in page
+    assert not (gate_cfg.path("reports") / D.isoformat() / "data_docs").exists()  # offline page
 
 
 def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
@@ -166,8 +213,8 @@ def test_value_under_k_min_blocks_and_publishes_nothing(spark, gate_cfg):
         extra_audit_hourly=[(D, 5, "A1", LEVEL, "D1", 2, 10.0)],
     )
     assert_blocked(spark, gate_cfg, "k_min", tables.RELEASED_HOURLY.name)
-    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_HOURLY.name))
-    assert not lake.table_exists(spark, gate_cfg.table(tables.RELEASED_DAILY.name))
+    for table in PUBLISHED:
+        assert not lake.table_exists(spark, gate_cfg.table(table.name))
 
 
 def test_missing_hour_bin_blocks_the_release(spark, gate_cfg):

@@ -13,7 +13,7 @@ from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
 from footfall.core.errors import GateBlocked
 from footfall.gate.release import raise_blocked, run_release, run_release_days
-from test_release import AREAS, AUDIT_DAILY, LEVEL, ingest_row
+from test_release import AREAS, AUDIT_DAILY, LEVEL, PUBLISHED, breakdown_rows, ingest_row
 
 D1, D2, D3, D4 = (dt.date(2026, 3, d) for d in (26, 27, 28, 29))  # D4: spring-forward, 23 hours
 ZONE = "Europe/London"
@@ -27,6 +27,8 @@ class Day:
     total: int = 1000
     missing_hour: int | None = None
     extra_hourly: list[tuple] = field(default_factory=list)  # (hour, area, level, origin, support)
+    dwell_all: int | None = None  # A1's dwell `all`, when not the daily `all`
+    visitor: int = 100  # A1's visitor class visitors (its parts add up to `all` with 100)
 
 
 def write_days(spark, cfg, days: list[Day], landing_days: list[dt.date]) -> None:
@@ -35,6 +37,7 @@ def write_days(spark, cfg, days: list[Day], landing_days: list[dt.date]) -> None
     ref.mkdir(parents=True, exist_ok=True)
     (ref / "areas.csv").write_text(AREAS)
     rows = {t: [] for t in ("ch", "ah", "cd", "ad")}
+    parts: dict = {}
     for day in days:
         hours = [h for h in calendar.local_hours(day.date, ZONE) if h != day.missing_hour]
         for a in ("A1", "A2"):
@@ -52,6 +55,8 @@ def write_days(spark, cfg, days: list[Day], landing_days: list[dt.date]) -> None
             (day.date, "A2", LEVEL, C.ORIGIN_ALL, half),
         ]
         rows["ad"] += [(day.date, *r[1:]) for r in AUDIT_DAILY]
+        for table, more in breakdown_rows(day.date, half, day.dwell_all, day.visitor).items():
+            parts.setdefault(table, []).extend(more)
     for key, table in (
         ("ch", tables.CANDIDATE_HOURLY),
         ("ah", tables.AUDIT_HOURLY),
@@ -59,6 +64,8 @@ def write_days(spark, cfg, days: list[Day], landing_days: list[dt.date]) -> None
         ("ad", tables.AUDIT_DAILY),
     ):
         lake.append(spark.createDataFrame(rows[key], table.schema), cfg, table)
+    for table, more in parts.items():
+        lake.append(spark.createDataFrame(more, table.schema), cfg, table)
     log = [ingest_row(day=d) for d in landing_days]
     lake.append(spark.createDataFrame(log, tables.INGEST_LOG.schema), cfg, tables.INGEST_LOG)
 
@@ -95,8 +102,7 @@ def test_a_blocked_date_publishes_nothing_and_the_others_go_in_one_commit_per_ta
     slipped = [(5, "A1", LEVEL, "D1", 2)]  # a named origin resting on 2 subscribers
     write_days(spark, batch_cfg, [Day(D1), Day(D2, extra_hourly=slipped), Day(D3)], [D1, D2, D3])
     released_before(spark, batch_cfg, dt.date(2026, 3, 20), 1000)
-    published = (tables.RELEASED_HOURLY, tables.RELEASED_DAILY)
-    before = {t.name: version(spark, batch_cfg, t) for t in published}
+    before = {t.name: version(spark, batch_cfg, t) for t in PUBLISHED}
 
     summaries = run_release_days(spark, batch_cfg, [D3, D1, D2])
 
@@ -106,7 +112,8 @@ def test_a_blocked_date_publishes_nothing_and_the_others_go_in_one_commit_per_ta
         (str(D3), True),
     ]
     assert "origin_presence_hourly.k_min" in summaries[1]["blocked"]
-    after = {t.name: version(spark, batch_cfg, t) for t in published}
+    after = {t.name: version(spark, batch_cfg, t) for t in PUBLISHED}
+    before = {t: -1 if v is None else v for t, v in before.items()}  # None: a new table
     assert {t: after[t] - before[t] for t in after} == {t: 1 for t in after}
     assert version(spark, batch_cfg, tables.RELEASES) == 0  # one append for the three attempts
     hourly = lake.read_table(spark, batch_cfg, tables.RELEASED_HOURLY)
@@ -121,7 +128,7 @@ def test_a_blocked_date_publishes_nothing_and_the_others_go_in_one_commit_per_ta
     for d, word in ((D1, "RELEASED"), (D2, "BLOCKED"), (D3, "RELEASED")):
         folder = batch_cfg.path("reports") / d.isoformat()
         assert word in (folder / "index.html").read_text()
-        assert (folder / "data_docs" / "index.html").is_file()
+        assert not (folder / "data_docs").exists()
     with pytest.raises(GateBlocked, match="2026-03-27") as blocked:
         raise_blocked(summaries)
     assert blocked.value.exit_code == 3
@@ -189,3 +196,41 @@ def test_volume_history_in_a_batch_holds_the_earlier_dates_of_the_batch_that_pas
     assert "total 1400 vs median 1000 of 1 previous release(s) (+40.0%)" in volume[D1]["note"]
     assert "total 1600 vs median 1200 of 2 previous release(s) (+33.3%)" in volume[D2]["note"]
     assert "total 1500 vs median 1400 of 3 previous release(s) (+7.1%)" in volume[D4]["note"]
+
+
+def test_a_date_blocked_by_a_dwell_or_class_check_publishes_none_of_its_four_tables(
+    spark, batch_cfg
+):
+    # D1: class parts 300 + 100 + 100 + 80 = 480 vs `all` 500: 20 apart, within the rounding of
+    # 3 parts and `all` (4 x 10 / 2); D2: A1's dwell `all` 600 vs its daily `all` 500 (parts
+    # 400 + 100 + 100 add up to 600); D3: class parts 470 vs 500, 30 apart.
+    days = [Day(D1, visitor=80), Day(D2, dwell_all=600), Day(D3, visitor=70)]
+    write_days(spark, batch_cfg, days, [D1, D2, D3])
+
+    summaries = run_release_days(spark, batch_cfg, [D1, D2, D3])
+
+    assert [s["passed"] for s in summaries] == [True, False, False]
+    assert summaries[0]["rows_dwell_daily"] == 6 and summaries[0]["rows_visitor_class_daily"] == 6
+    rows = attempts(spark, batch_cfg)
+    checks = {
+        d: {(c["table"], c["check"]): c for c in json.loads(rows[d]["suite_results"])} for d in rows
+    }
+    dwell, cls = tables.RELEASED_DWELL.name, tables.RELEASED_CLASS.name
+    failed = {d: sorted(k for k, c in checks[d].items() if not c["passed"]) for d in rows}
+    late = (tables.INGEST_LOG.name, "late_landing_days_ingested")  # a warning only
+    assert failed == {
+        D1: [late],
+        D2: [(dwell, "all_matches_daily"), late],
+        D3: [late, (cls, "parts_add_up")],
+    }
+    assert (
+        "A1: all 600, parts 600 (3), daily all 500"
+        in checks[D2][(dwell, "all_matches_daily")]["note"]
+    )
+    assert "A1: all 500, parts 470 (3), daily all 500" in checks[D3][(cls, "parts_add_up")]["note"]
+    assert "dwell_daily.all_matches_daily (observed 1 row(s)" in summaries[1]["blocked"]
+    for table in PUBLISHED:
+        dates = {r[C.DATE] for r in lake.read_table(spark, batch_cfg, table).collect()}
+        assert dates == {D1}, table.name
+    assert sorted(json.loads(rows[D1]["tables"])) == sorted(t.name for t in PUBLISHED)
+    assert json.loads(rows[D2]["tables"]) == json.loads(rows[D3]["tables"]) == {}

@@ -126,6 +126,43 @@ def origins_chart(
     return _save(fig, folder, "origins.png")
 
 
+def parts_chart(
+    folder: Path,
+    split: pd.DataFrame,
+    part: str,
+    areas: Sequence[str],
+    labels: dict,
+    title: str,
+    name: str,
+) -> str:
+    """Each part's share of an area's visitors (visitor classes or dwell bands), grouped bars per
+    part; a suppressed part is an empty hatched bar marked 'suppressed', never a zero bar."""
+    plt = _plt()
+    parts = list(dict.fromkeys(split[part])) if not split.empty else []
+    wide = 0.7 * max(1, len(parts)) * max(1, len(areas)) + 2
+    fig, ax = plt.subplots(figsize=(min(12, max(6, wide)), 3.6))
+    width = 0.8 / max(1, len(areas))
+    for i, a in enumerate(areas):
+        own = split[split[C.AREA_ID] == a].set_index(part).reindex(parts)
+        xs = np.arange(len(parts)) + i * width
+        shares = (own["share"].astype(float) * 100).to_numpy()
+        ax.bar(xs, np.nan_to_num(shares), width, label=labels.get(a, a), color=f"C{i}")
+        for x, hidden in zip(xs, own["suppressed"].fillna(True), strict=True):
+            if hidden:
+                ax.bar(x, 100, width, fill=False, hatch="//", edgecolor="#b26a00", lw=0.5)
+                ax.text(x, 50, "suppressed", rotation=90, ha="center", va="center", fontsize=7)
+    ax.set_xticks(np.arange(len(parts)) + width * (len(areas) - 1) / 2, parts)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of daily visitors")
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    if parts:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no released rows", ha="center", transform=ax.transAxes)
+    return _save(fig, folder, name)
+
+
 def impact_series_chart(folder: Path, series: pd.DataFrame, date: dt.date, labels: dict) -> str:
     """Treated vs control-average daily visitors, each indexed to its pre-period mean."""
     plt = _plt()

@@ -116,6 +116,39 @@ def _origins_section(
     return f"{reports.figure('Top origins', png, 'top origins')}\n{SHARE_NOTE}\n{''.join(per_area)}"
 
 
+PARTS = (  # figure name, column, heading, chart file, what the parts are
+    ("visitor_classes", C.VISITOR_CLASS, "Visitor classes", "visitor_classes.png", "class"),
+    ("dwell", C.DWELL_BAND, "Dwell (minutes present in the area on the date)", "dwell.png", "band"),
+)
+PARTS_NOTE = (
+    "<p><small>Share = a {what}'s visitors summed over the days it is known / the area's daily "
+    "visitors summed over the same days (METHOD 5.3; released tables visitor_class_daily and "
+    "dwell_daily). A {what} merged into <i>other</i> by disclosure control on a day is "
+    "suppressed that day (* = some days suppressed); a {what} with no row in a group with no "
+    "<i>other</i> had no one.</small></p>"
+)
+
+
+def _parts_sections(
+    folder: Path, figures: dict[str, pd.DataFrame], areas: Sequence[str], labels: dict[str, str]
+) -> str:
+    """The class split and the dwell distribution: a chart and a part x area table each."""
+    out = []
+    for name, part, heading, png, what in PARTS:
+        split = figures[name]
+        chart = charts.parts_chart(folder, split, part, areas, labels, heading, png)
+        parts = list(dict.fromkeys(split[part]))
+        cells = split.assign(share_pct=split["share"] * 100)
+        rows = _wide_cells(cells, part, parts, areas, "share_pct")
+        table = (
+            html.table([f"{what} (% of visitors)", *[labels[a] for a in areas]], rows)
+            if parts
+            else "<p class='muted'>No released rows for these dates.</p>"
+        )
+        out.append(reports.figure(heading, chart, heading) + table + PARTS_NOTE.format(what=what))
+    return "\n".join(out)
+
+
 def write_compare_report(
     folder: Path,
     *,
@@ -137,12 +170,14 @@ def write_compare_report(
             f"\n<p>{reports.SUPPRESSION_NOTE}</p>",
             _profile_sections(folder, figures, areas, labels),
             _origins_section(folder, figures["origins"], areas, labels),
+            _parts_sections(folder, figures, areas, labels),
             reports.files_section(f"{n}.csv" for n in figures),
         ]
     )
     sub = (
         f"{date_from} to {date_to} &middot; {len(released)} of {(date_to - date_from).days + 1} "
-        "dates released &middot; source: released tables origin_presence_daily/hourly"
+        "dates released &middot; source: released tables origin_presence_daily/hourly, "
+        "visitor_class_daily, dwell_daily"
     )
     page = folder / "index.html"
     page.write_text(reports.page(f"Compare areas: {', '.join(areas)}", sub, summary, body + "\n"))

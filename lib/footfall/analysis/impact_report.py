@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from footfall.analysis import charts, impact, pretrend, reports
+from footfall.analysis.breakdowns import Measure
 from footfall.core import columns as C
 from footfall.core import html
 from footfall.core.html import escape
@@ -22,10 +23,10 @@ LEFT_OUT_NOTE = (
 )
 
 
-def _impact_cards(r: impact.ImpactResult, auto: bool) -> str:
+def _impact_cards(r: impact.ImpactResult, auto: bool, measure: Measure) -> str:
     return html.cards(
         [
-            ("uplift", f"{r.uplift:+.1%}", "relative change in daily visitors"),
+            ("uplift", f"{r.uplift:+.1%}", f"relative change in {measure.label}"),
             ("95% interval", f"{r.ci_low:+.1%} to {r.ci_high:+.1%}", "block bootstrap over days"),
             (
                 "controls",
@@ -68,14 +69,16 @@ def _controls_section(ranking: pd.DataFrame, names: dict[str, str]) -> str:
     return f"<h2>Control areas</h2>\n{html.table(head, rows, scroll=True)}"
 
 
-def _series_section(r: impact.ImpactResult, labels: dict[str, str]) -> str:
-    """The daily series: each area's visitors, both indices, and whether the day was used."""
+def _series_section(r: impact.ImpactResult, labels: dict[str, str], digits: int = 0) -> str:
+    """The daily series: each area's values, both indices, and whether the day was used."""
     reasons = dict(r.dropped)
     rows = []
     for day, g in r.series.groupby(C.DATE, sort=True):
         by = g.set_index(C.AREA_ID)
         cells = [
-            reports.number_cell(by.at[a, C.VISITORS], by.at[a, "status"] == impact.SUPPRESSED)
+            reports.number_cell(
+                by.at[a, C.VISITORS], by.at[a, "status"] == impact.SUPPRESSED, digits=digits
+            )
             for a in (r.treated, *r.controls)
         ]
         cells.append(reports.number_cell(by.at[impact.CONTROL_AVERAGE, "index"], digits=3))
@@ -110,11 +113,15 @@ def write_impact_report(
     ranking: pd.DataFrame,
     auto: bool,
     summary: str,
+    measure: Measure | None = None,
 ) -> Path:
     """Write index.html, its PNG charts and series.csv / estimate.csv of an impact run."""
+    measure = measure or Measure("daily visitors", "origin_presence_daily")
     folder.mkdir(parents=True, exist_ok=True)
     r = result
-    reports.write_csv(r.series, folder / "series.csv")
+    # a share is no visitor count: its own column name, not rounded to a whole number
+    series = r.series.rename(columns={C.VISITORS: "share"}) if measure.share else r.series
+    reports.write_csv(series, folder / "series.csv")
     reports.write_csv(pd.DataFrame([estimate_row(r)]), folder / "estimate.csv")
     reports.write_csv(ranking, folder / "controls.csv")
     labels = {a: f"{a} {names.get(a, '')}".strip() for a in (r.treated, *r.controls)}
@@ -122,19 +129,22 @@ def write_impact_report(
     boot_png = charts.bootstrap_chart(folder, r.boot, r.uplift, (r.ci_low, r.ci_high))
     body = "\n".join(
         [
-            "\n" + _impact_cards(r, auto),
+            "\n" + _impact_cards(r, auto, measure),
             f"<p>{reports.SUPPRESSION_NOTE} {LEFT_OUT_NOTE}</p>",
             reports.figure("Treated vs controls", series_png, "treated vs control average"),
             reports.figure("Uncertainty", boot_png, "bootstrap distribution"),
             _pretrend_section(r),
             _controls_section(ranking, names),
-            _series_section(r, labels),
+            _series_section(r, labels, measure.digits),
             _method_section(r),
             reports.files_section(IMPACT_CSVS),
         ]
     )
     name = f" ({names[r.treated]})" if names.get(r.treated) else ""
-    sub = f"intervention date {r.date} &middot; source: released table origin_presence_daily"
+    sub = (
+        f"intervention date {r.date} &middot; {escape(measure.label)} &middot; source: released "
+        f"table {escape(measure.table)}"
+    )
     page = folder / "index.html"
     title = f"Impact on {r.treated}{name} from {r.date}"
     page.write_text(reports.page(title, sub, summary, body + "\n", warn=not r.pretrend.ok))

@@ -19,13 +19,15 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall.analysis import compare, impact
+from footfall.analysis import breakdowns, compare, impact
+from footfall.analysis.breakdowns import Measure
 from footfall.analysis.compare_report import write_compare_report
 from footfall.analysis.impact_report import write_impact_report
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.config import Config
 from footfall.core.errors import UserError
+from footfall.stages.dwell import band_labels
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,28 @@ def _compare_figures(
     }
 
 
+def _part_figures(
+    spark: SparkSession, cfg: Config, areas: list[str], days: list[dt.date], released: list
+) -> dict[str, pd.DataFrame]:
+    """The class split and dwell distribution of the areas over the released dates (METHOD 5.3;
+    no rows where those tables are not released)."""
+    bands = band_labels(cfg["presence.dwell_bands_minutes"])
+    out = {}
+    for name, table, part, parts in (
+        ("visitor_classes", tables.RELEASED_CLASS, C.VISITOR_CLASS, list(C.VISITOR_CLASSES)),
+        ("dwell", tables.RELEASED_DWELL, C.DWELL_BAND, bands),
+    ):
+        df = _between(lake.read_table(spark, cfg, table), days[0], days[-1])
+        rows = _sorted_pdf(
+            df.where(F.col(C.AREA_ID).isin(areas)).select(C.DATE, C.AREA_ID, part, C.VISITORS),
+            [C.DATE, C.AREA_ID, part],
+        )
+        out[name] = breakdowns.part_split(
+            breakdowns.part_status(rows, part, parts, areas, released), part
+        )
+    return out
+
+
 def run_compare(
     spark: SparkSession, cfg: Config, areas: list[str], date_from: dt.date, date_to: dt.date
 ) -> dict[str, Any]:
@@ -117,6 +141,7 @@ def run_compare(
         raise UserError(f"no released dates between {date_from} and {date_to}: {HINT}")
     days = [date_from + dt.timedelta(days=k) for k in range((date_to - date_from).days + 1)]
     figures = _compare_figures(daily_df, hourly_df, areas, names, days, released)
+    figures.update(_part_figures(spark, cfg, areas, days, released))
     folder = cfg.path("reports") / "compare" / _slug("-".join(areas), str(date_from), str(date_to))
     mean_daily = {
         a: (None if np.isnan(m) else round(float(m), 1))
@@ -172,6 +197,63 @@ def _chosen_controls(
     return chosen
 
 
+def impact_measure(cfg: Config, visitor_class: str | None, dwell: list[str] | None) -> Measure:
+    """What `impact` estimates: all daily visitors, one class's (--class) or the share of the
+    dwell bands (--dwell); a UserError naming the allowed values for an unknown one."""
+    if visitor_class is not None and dwell is not None:
+        raise UserError("impact: give --class or --dwell, not both")
+    if visitor_class is not None:
+        if visitor_class not in C.VISITOR_CLASSES:
+            raise UserError(f"--class {visitor_class}: one of {', '.join(C.VISITOR_CLASSES)}")
+        return Measure(
+            f"daily visitors of class {visitor_class}",
+            tables.RELEASED_CLASS.name,
+            f"class-{visitor_class}",
+        )
+    if dwell is not None:
+        bands = band_labels(cfg["presence.dwell_bands_minutes"])
+        unknown = [b for b in dwell if b not in bands]
+        if unknown or not dwell:
+            raise UserError(f"--dwell {','.join(dwell)}: bands among {', '.join(bands)}")
+        return Measure(
+            f"share of stays in dwell bands {', '.join(dwell)}",
+            tables.RELEASED_DWELL.name,
+            "dwell-" + "-".join(dwell),
+            digits=3,
+            share=True,
+        )
+    return Measure("daily visitors", tables.RELEASED_DAILY.name)
+
+
+def _impact_rows(
+    spark: SparkSession,
+    cfg: Config,
+    measure: Measure,
+    areas: list[str],
+    dwell: list[str] | None,
+    d1: dt.date,
+    d2: dt.date,
+) -> tuple[pd.DataFrame, list[dt.date]]:
+    """The daily values (date, area_id, visitors) of the measure and the released dates."""
+    daily_df = _released_daily(spark, cfg, d1, d2)
+    released = _released_dates(daily_df)
+    if measure.table == tables.RELEASED_DAILY.name:
+        df = daily_df.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).select(
+            C.DATE, C.AREA_ID, C.VISITORS
+        )
+        return _sorted_pdf(df.where(F.col(C.AREA_ID).isin(areas)), [C.DATE, C.AREA_ID]), released
+    table = tables.ALL[measure.table]
+    part = table.keys[-1]
+    df = _between(lake.read_required(spark, cfg, table, hint=HINT), d1, d2)
+    rows = _sorted_pdf(
+        df.where(F.col(C.AREA_ID).isin(areas)).select(C.DATE, C.AREA_ID, part, C.VISITORS),
+        [C.DATE, C.AREA_ID, part],
+    )
+    if part == C.VISITOR_CLASS:
+        return breakdowns.class_series(rows, measure.slug.removeprefix("class-")), released
+    return breakdowns.share_series(rows, dwell or []), released
+
+
 def run_impact(
     spark: SparkSession,
     cfg: Config,
@@ -180,21 +262,18 @@ def run_impact(
     controls: list[str] | None,
     before: int,
     after: int,
+    visitor_class: str | None = None,
+    dwell: list[str] | None = None,
 ) -> dict[str, Any]:
-    """DiD estimate of the change in an area's daily visitors from `date`; write the report."""
+    """DiD estimate of the change in an area's daily visitors from `date` (or in one class's
+    visitors, or in the share of some dwell bands); write the report."""
+    measure = impact_measure(cfg, visitor_class, dwell)
     ref = _area_table(spark, cfg)
     _check_areas([area, *(controls or [])], ref)
     names = _names(ref)
     candidates = _control_candidates(ref, area, controls)
     pre, post = impact.window_days(date, before, after)
-    daily_df = _released_daily(spark, cfg, pre[0], post[-1])
-    released = _released_dates(daily_df)
-    rows = _sorted_pdf(
-        daily_df.where(
-            (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL) & F.col(C.AREA_ID).isin([area, *candidates])
-        ).select(C.DATE, C.AREA_ID, C.VISITORS),
-        [C.DATE, C.AREA_ID],
-    )
+    rows, released = _impact_rows(spark, cfg, measure, [area, *candidates], dwell, pre[0], post[-1])
     n = impact.AUTO_CONTROLS if controls is None else len(candidates)
     ranking = impact.choose_controls(
         rows, area, candidates, date, before, after, n=n, released_dates=released
@@ -203,16 +282,23 @@ def run_impact(
     result = impact.estimate_impact(
         rows, area, chosen, date, before, after, released_dates=released
     )
-    summary = impact_summary(result, names)
-    folder = cfg.path("reports") / "impact" / _slug(area, str(date))
+    summary = impact_summary(result, names, measure)
+    folder = cfg.path("reports") / "impact" / _slug(area, str(date), *filter(None, [measure.slug]))
     page = write_impact_report(
-        folder, result=result, names=names, ranking=ranking, auto=controls is None, summary=summary
+        folder,
+        result=result,
+        names=names,
+        ranking=ranking,
+        auto=controls is None,
+        summary=summary,
+        measure=measure,
     )
     log.info("impact report written to %s", page)
     return {
         "report": str(page),
         "area": area,
         "date": str(date),
+        "measure": measure.label,
         "uplift": round(result.uplift, 4),
         "ci_low": round(result.ci_low, 4),
         "ci_high": round(result.ci_high, 4),
@@ -223,14 +309,18 @@ def run_impact(
     }
 
 
-def impact_summary(result: impact.ImpactResult, names: dict[str, str]) -> str:
+def impact_summary(
+    result: impact.ImpactResult, names: dict[str, str], measure: Measure | None = None
+) -> str:
     """The headline sentence of an impact report."""
+    label = measure.label if measure else "daily visitors"
     name = f" ({names[result.treated]})" if names.get(result.treated) else ""
     verb = "rose" if result.uplift >= 0 else "fell"
     shown = ", ".join(result.controls[:6]) + (", ..." if len(result.controls) > 6 else "")
     n = len(result.controls)
     text = (
-        f"Daily visitors to {result.treated}{name} {verb} {abs(result.uplift):.0%} "
+        f"{label[0].upper()}{label[1:]} in {result.treated}{name} {verb} "
+        f"{abs(result.uplift):.0%}{' (relative)' if measure and measure.share else ''} "
         f"(95% CI {result.ci_low:+.0%} to {result.ci_high:+.0%}) from {result.date} on, against "
         f"{n} control area{'s' if n != 1 else ''} ({shown})."
     )

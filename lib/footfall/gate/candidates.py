@@ -27,6 +27,7 @@ from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.gate import measures, split
 from footfall.gate.split import BatchFrame
+from footfall.stages.dwell import band_labels
 
 Cache = Callable[[DataFrame], DataFrame]
 GROUP_HOURLY = (C.DATE, C.HOUR, C.AREA_ID)  # disclosure groups (METHOD 7)
@@ -34,6 +35,22 @@ GROUP_DAILY = (C.DATE, C.AREA_ID)
 # The gate's frames are aggregates: in one cached partition (demo scale: a few MB) no check
 # shuffles; national-scale batches get a partition per this many bytes of candidate files.
 BYTES_PER_PARTITION = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A daily breakdown of METHOD 5.3, gated and published with origin-presence (METHOD 8)."""
+
+    released: tables.Table
+    candidate: tables.Table
+    audit: tables.Table
+    part: str  # the column of its parts (dwell_band, visitor_class)
+
+
+BREAKDOWNS = (
+    Breakdown(tables.RELEASED_DWELL, tables.CANDIDATE_DWELL, tables.AUDIT_DWELL, C.DWELL_BAND),
+    Breakdown(tables.RELEASED_CLASS, tables.CANDIDATE_CLASS, tables.AUDIT_CLASS, C.VISITOR_CLASS),
+)
 
 
 @contextlib.contextmanager
@@ -77,6 +94,9 @@ class GateInputs:
     landing_days: dict[dt.date, list[dt.date]]  # per date, the landing days feeding it
     area_ids: list[str]
     released: dict[dt.date, int]  # daily `all` totals of the releases before the last date
+    # per breakdown (its released table's name): candidate and audit rows of the dates (cached)
+    parts: dict[str, tuple[DataFrame, DataFrame]]
+    part_rows: dict[dt.date, dict[str, int]]  # per date, candidate rows of each breakdown
 
 
 @dataclass(frozen=True)
@@ -86,7 +106,7 @@ class Measured:
     frames: dict[split.Key, BatchFrame]  # per (suite table, frame), what its checks read
     params: dict[dt.date, dict[str, Any]]  # per date, the ${name} values of the suite files
     facts: dict[dt.date, dict[str, Any]]  # per date, the report's measures but the volume
-    below_k_min: dict[dt.date, tuple[str, str]]  # per date, hourly and daily notes (or '')
+    notes: dict[dt.date, dict[split.Key, str]]  # per date, (table, check): values out of line
 
 
 def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: Cache) -> GateInputs:
@@ -113,6 +133,13 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
     feeding = {d: calendar.feeding_landing_days(d, lateness) for d in dates}
     landing = lake.Dates(C.LANDING_DATE, tuple({x for days in feeding.values() for x in days}))
     ingest = lake.read_slice(spark, cfg, tables.INGEST_LOG, landing)
+    parts = {
+        b.released.name: tuple(
+            cache(lake.where(lake.read_required(spark, cfg, t, hint), day)).coalesce(parts)
+            for t in (b.candidate, b.audit)
+        )
+        for b in BREAKDOWNS
+    }
     span_days = (dates[-1] - dates[0]).days + 1  # enough for each date's history (measures)
     released = lake.read_table(spark, cfg, tables.RELEASED_DAILY)
     return GateInputs(
@@ -130,7 +157,18 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
         released=measures.released_totals(
             released, dates[-1], cfg["quality.volume_history"] + span_days
         ),
+        parts=parts,
+        part_rows=_part_rows(dates, {name: rows for name, (rows, _) in parts.items()}),
     )
+
+
+def _part_rows(dates: list[dt.date], frames: dict[str, DataFrame]) -> dict[dt.date, dict]:
+    """Candidate rows of every breakdown per date (one small job per breakdown)."""
+    out: dict[dt.date, dict[str, int]] = {d: dict.fromkeys(frames, 0) for d in dates}
+    for name, df in frames.items():
+        for r in df.groupBy(C.DATE).count().collect():
+            out[r[C.DATE]][name] = int(r["count"])
+    return out
 
 
 def _counts(hourly: DataFrame, daily: DataFrame) -> dict[dt.date, DateCounts]:
@@ -175,6 +213,8 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
     below_daily = measures.below_k_min(
         support_daily, k_min, GROUP_DAILY, [d for d, s in stats_daily.items() if s.below_k_min]
     )
+    parts = {b.released.name: _measure_part(b, inp, k_min, cfg["release.rounding"], cache)
+             for b in BREAKDOWNS}  # fmt: skip
     ingest = [r.asDict() for r in inp.ingest.drop("files", "failed_files").collect()]
     ingest.sort(key=lambda r: r[C.LANDING_DATE])
     hourly, daily = tables.RELEASED_HOURLY.name, tables.RELEASED_DAILY.name
@@ -186,6 +226,8 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
         (daily, "support"): split.by_date(support_daily),
         (tables.INGEST_LOG.name, "rows"): split.by_owner(spark, inp.ingest, C.LANDING_DATE, owners),
     }
+    for name, p in parts.items():
+        frames.update({(name, f): split.by_date(df) for f, df in p.frames.items()})
     params, facts = {}, {}
     for d in inp.dates:
         n = inp.counts[d]
@@ -203,9 +245,46 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
             "k_min": k_min,
             "rounding": cfg["release.rounding"],
             "volume_tolerance": cfg["quality.volume_tolerance"],
+            "rows_parts": inp.part_rows[d],
+            "suppression_parts": {name: p.stats[d] for name, p in parts.items() if d in p.stats},
         }
-    below = {d: (below_hourly.get(d, ""), below_daily.get(d, "")) for d in inp.dates}
-    return Measured(frames, params, facts, below)
+    notes = {
+        d: {
+            (hourly, "k_min"): below_hourly.get(d, ""),
+            (daily, "k_min"): below_daily.get(d, ""),
+            **{k: v for p in parts.values() for k, v in p.notes.get(d, {}).items()},
+        }
+        for d in inp.dates
+    }
+    return Measured(frames, params, facts, notes)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What the gate measures of one breakdown for a batch of dates."""
+
+    frames: dict[str, DataFrame]  # rows, support, groups
+    stats: dict[dt.date, measures.SupportStats]
+    notes: dict[dt.date, dict[split.Key, str]]
+
+
+def _measure_part(b: Breakdown, inp: GateInputs, k_min: int, rounding: int, cache: Cache) -> _Part:
+    """A breakdown's rows, its support (traced in its audit table) and its (date, area) groups
+    beside the daily origin-presence `all`, with the notes of the values out of line."""
+    rows, audit = inp.parts[b.released.name]
+    support = cache(measures.with_support(rows, audit, GROUP_DAILY, b.part).coalesce(1))
+    groups = cache(measures.breakdown_groups(rows, inp.daily, b.part).coalesce(1))
+    stats = measures.support_stats(support, audit, k_min, b.part)
+    below = measures.below_k_min(
+        support, k_min, GROUP_DAILY, [d for d, s in stats.items() if s.below_k_min], part=b.part
+    )
+    off = measures.group_notes(groups, rounding)
+    name = b.released.name
+    notes = {
+        d: {(name, "k_min"): below.get(d, ""), **{(name, c): t for c, t in off.get(d, {}).items()}}
+        for d in inp.dates
+    }
+    return _Part({"rows": rows, "support": support, "groups": groups}, stats, notes)
 
 
 def _days(inp: GateInputs) -> list[dt.date]:
@@ -235,4 +314,17 @@ def suite_params(
         "max_quarantine_rate": cfg["quality.max_quarantine_rate"],
         "landing_days": [d.isoformat() for d in landing_days],
         "landing_days_text": ", ".join(d.isoformat() for d in landing_days),
+        **_part_values(cfg["presence.dwell_bands_minutes"]),
+    }
+
+
+def _part_values(bounds: list[int]) -> dict[str, Any]:
+    """The allowed dwell bands and visitor classes (METHOD 5.3), with `all` and `other`."""
+    extra = [C.ORIGIN_ALL, C.ORIGIN_OTHER]
+    bands, classes = [*band_labels(bounds), *extra], [*C.VISITOR_CLASSES, *extra]
+    return {
+        "dwell_bands": bands,
+        "dwell_bands_text": ", ".join(bands),
+        "visitor_classes": classes,
+        "visitor_classes_text": ", ".join(classes),
     }

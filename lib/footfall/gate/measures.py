@@ -52,22 +52,25 @@ class Volume:
     note: str
 
 
-def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) -> DataFrame:
+def with_support(
+    candidates: DataFrame, audit: DataFrame, group: Sequence[str], part: str = C.ORIGIN_ID
+) -> DataFrame:
     """Candidate rows with the distinct subscribers behind each value, traced in the audit table.
 
-    A named origin or `all` rests on its audit row; `other` rests on the sum of the audit
-    subscribers of the group's origins not released by name (each subscriber has one origin).
+    A named part (an origin, a dwell band or a visitor class) or `all` rests on its audit row;
+    `other` rests on the sum of the audit subscribers of the group's parts not released by name
+    (each subscriber has one origin, one band and one class in a group).
     """
-    keys = [*group, C.ORIGIN_ID]
+    keys = [*group, part]
     aud = audit.select(*keys, F.col(C.SUBSCRIBERS).alias("_audit"))
-    named = aud.where(F.col(C.ORIGIN_ID) != C.ORIGIN_ALL)
+    named = aud.where(F.col(part) != C.ORIGIN_ALL)
     merged = (
         named.join(candidates.select(*keys), keys, "left_anti")
         .groupBy(*group)
         .agg(F.sum("_audit").alias("_merged"))
     )
     support = (
-        F.when(F.col(C.ORIGIN_ID) == C.ORIGIN_OTHER, F.col("_merged"))
+        F.when(F.col(part) == C.ORIGIN_OTHER, F.col("_merged"))
         .otherwise(F.col("_audit"))
         .cast("long")
     )
@@ -78,10 +81,12 @@ def with_support(candidates: DataFrame, audit: DataFrame, group: Sequence[str]) 
     )
 
 
-def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[dt.date, SupportStats]:
+def support_stats(
+    support: DataFrame, audit: DataFrame, k_min: int, part: str = C.ORIGIN_ID
+) -> dict[dt.date, SupportStats]:
     """Per date, the suppression rate (share of subscribers in groups released neither by name
     nor in `other`), the share merged into `other`, and the count of values under k_min."""
-    origin, value = F.col(C.ORIGIN_ID), F.col(SUPPORT)
+    origin, value = F.col(part), F.col(SUPPORT)
     agg = support.groupBy(C.DATE).agg(
         F.sum(F.when(origin == C.ORIGIN_ALL, value)).alias("released"),
         F.count(F.when(value < k_min, True)).alias("below"),
@@ -108,13 +113,18 @@ def support_stats(support: DataFrame, audit: DataFrame, k_min: int) -> dict[dt.d
 
 
 def below_k_min(
-    support: DataFrame, k_min: int, group: Sequence[str], dates: Sequence[dt.date], n: int = 5
+    support: DataFrame,
+    k_min: int,
+    group: Sequence[str],
+    dates: Sequence[dt.date],
+    n: int = 5,
+    part: str = C.ORIGIN_ID,
 ) -> dict[dt.date, str]:
     """Per date (of dates), a note naming up to n values under k_min and their subscribers."""
     if not dates:
         return {}
-    cols = [*group[1:], C.ORIGIN_ID]  # group[0] is the date
-    first = Window.partitionBy(C.DATE).orderBy(SUPPORT, *group, C.ORIGIN_ID)
+    cols = [*group[1:], part]  # group[0] is the date
+    first = Window.partitionBy(C.DATE).orderBy(SUPPORT, *group, part)
     rows = (
         support.where((F.col(SUPPORT) < k_min) & F.col(C.DATE).isin(list(dates)))
         .withColumn("_n", F.row_number().over(first))
@@ -127,6 +137,53 @@ def below_k_min(
         text = "/".join(str(r[c]) for c in cols) + f" rests on {r[SUPPORT]}"
         cells.setdefault(r[C.DATE], []).append(text)
     return {d: f"Values under k_min ({'/'.join(cols)}): {', '.join(c)}." for d, c in cells.items()}
+
+
+def breakdown_groups(candidates: DataFrame, daily: DataFrame, part: str) -> DataFrame:
+    """Per (date, area) of a breakdown of METHOD 5.3 or of the daily origin-presence: the
+    breakdown's `all` (group_all), the sum (parts_sum) and number (parts) of its other rows, and
+    the daily origin-presence `all` (daily_all); null where one side has no such row."""
+    is_all = F.col(part) == C.ORIGIN_ALL
+    groups = candidates.groupBy(C.DATE, C.AREA_ID).agg(
+        F.max(F.when(is_all, F.col(C.VISITORS))).alias("group_all"),
+        F.sum(F.when(~is_all, F.col(C.VISITORS))).alias("parts_sum"),
+        F.count(F.when(~is_all, True)).alias("parts"),
+    )
+    daily_all = daily.where(F.col(C.ORIGIN_ID) == C.ORIGIN_ALL).select(
+        C.DATE, C.AREA_ID, F.col(C.VISITORS).alias("daily_all")
+    )
+    return groups.join(daily_all, [C.DATE, C.AREA_ID], "full")
+
+
+ALL_MATCHES, PARTS_ADD_UP = "all_matches_daily", "parts_add_up"  # the checks of the groups
+
+
+def group_notes(groups: DataFrame, rounding: int, n: int = 5) -> dict[dt.date, dict[str, str]]:
+    """Per date and check (ALL_MATCHES, PARTS_ADD_UP), a note naming up to n groups out of line:
+    an `all` unlike the daily origin-presence `all`, or parts off their `all` by more than the
+    rounding of each value (parts + 1 values, each within rounding / 2)."""
+    tolerance = (F.coalesce(F.col("parts"), F.lit(0)) + 1) * F.lit(rounding / 2)
+    gap = F.abs(F.coalesce(F.col("parts_sum"), F.lit(0)) - F.col("group_all"))
+    flags = {
+        ALL_MATCHES: ~F.coalesce(F.col("group_all") == F.col("daily_all"), F.lit(False)),
+        PARTS_ADD_UP: F.coalesce(gap > tolerance, F.lit(False)),
+    }
+    # the groups frame is an aggregate (areas x dates): its rows out of line are few
+    off = groups.where(flags[ALL_MATCHES] | flags[PARTS_ADD_UP])
+    rows = off.select("*", *(f.alias(k) for k, f in flags.items())).orderBy(C.DATE, C.AREA_ID)
+    cells: dict[tuple[dt.date, str], list[str]] = {}
+    for r in rows.collect():
+        for check in (c for c in flags if r[c]):
+            cells.setdefault((r[C.DATE], check), []).append(
+                f"{r[C.AREA_ID]}: all {r['group_all']}, parts {r['parts_sum']} "
+                f"({r['parts']}), daily all {r['daily_all']}"
+            )
+    out: dict[dt.date, dict[str, str]] = {}
+    for (d, check), c in cells.items():
+        more = f" and {len(c) - n} more" if len(c) > n else ""
+        text = f"Groups out of line (area: all, parts (n), daily all): {'; '.join(c[:n])}{more}."
+        out.setdefault(d, {})[check] = text
+    return out
 
 
 def ingest_measures(ingest_log: DataFrame) -> DataFrame:

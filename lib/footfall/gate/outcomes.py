@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-SUITES = ("origin_presence_hourly", "origin_presence_daily", "ingest_log")
+SUITES = (
+    "origin_presence_hourly",
+    "origin_presence_daily",
+    "dwell_daily",
+    "visitor_class_daily",
+    "ingest_log",
+)
 
 
 @dataclass(frozen=True)

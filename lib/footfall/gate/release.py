@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -53,15 +52,19 @@ def new_release_id(date: dt.date) -> str:
     return f"{date.isoformat()}-{uuid.uuid4().hex[:8]}"
 
 
-def publish(cfg: Config, hourly: DataFrame, daily: DataFrame, ids: dict[dt.date, str]) -> dict:
-    """Replace the dates of ids in the released tables, their rows tagged with the date's
-    release id: one atomic Delta commit per table for all of them (METHOD 8)."""
-    spark, dates = hourly.sparkSession, sorted(ids)
+def publish(
+    cfg: Config, frames: list[tuple[DataFrame, tables.Table]], ids: dict[dt.date, str]
+) -> dict:
+    """Replace the dates of ids in the released tables (candidate frame, released table), their
+    rows tagged with the date's release id: one atomic Delta commit per table for all of them
+    (METHOD 8). A date's rows go in every table or, if a commit fails, in the first ones only;
+    a re-release replaces them."""
+    spark, dates = frames[0][0].sparkSession, sorted(ids)
     tags = F.broadcast(
         spark.createDataFrame(sorted(ids.items()), f"{C.DATE} date, {C.RELEASE_ID} string")
     )
     versions = {}
-    for df, table in ((hourly, tables.RELEASED_HOURLY), (daily, tables.RELEASED_DAILY)):
+    for df, table in frames:
         rows = df.join(tags, C.DATE).repartition(C.DATE)  # one file per date
         versions[table.name] = lake.replace_where(rows, cfg, table, lake.Dates(C.DATE, dates))
         log.info(
@@ -97,19 +100,20 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
         inp = candidates.gate_inputs(spark, cfg, dates, cache)
         m = candidates.measure(spark, cfg, inp, cache)
         checker = suites.Checker()
-        verdicts = judge(spark, cfg, checker, inp, m, dp_gate.skipped_checks(cfg))
+        verdicts = judge(cfg, checker, inp, m, dp_gate.skipped_checks(cfg))
         spends = {}
         if dp_gate.enabled(cfg):  # METHOD 7.1: the public domain and the period's budget
             verdicts, spends = dp_gate.judge(spark, cfg, inp, verdicts)
-        docs = _data_docs(checker, cfg, dates)
         passing = {d: ids[d] for d in dates if verdicts[d].passed}
-        published = publish(cfg, inp.hourly, inp.daily, passing) if passing else {}
+        frames = [(inp.hourly, tables.RELEASED_HOURLY), (inp.daily, tables.RELEASED_DAILY)]
+        frames += [(inp.parts[b.released.name][0], b.released) for b in candidates.BREAKDOWNS]
+        published = publish(cfg, frames, passing) if passing else {}
         if spends:
             dp_gate.record(spark, cfg, spends, passing)
         version = code_version()
         meta = {"config hash": cfg.hash(), "code version": version, "zone": cfg.zone}
         if len(dates) > 1:
-            meta["validated with"] = f"the batch {span(dates)} (Data Docs: the batch's)"
+            meta["validated with"] = f"the batch {span(dates)}"
         rows, out = [], []
         for d in dates:
             v = verdicts[d]
@@ -120,7 +124,6 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
                 passed=v.passed,
                 checks=v.checks,
                 facts=v.facts,
-                data_docs=docs[d],
                 meta=meta,
                 privacy=dp_gate.report_section(cfg, spends[d]) if spends else None,
             )
@@ -136,18 +139,6 @@ def _folder(cfg: Config, date: dt.date) -> Path:
     return cfg.path("reports") / date.isoformat()
 
 
-def _data_docs(checker: suites.Checker, cfg: Config, dates: list[dt.date]) -> dict[dt.date, Path]:
-    """Build the Data Docs once, into the first date's folder, and copy them to the others'
-    (each folder shows its latest attempt only); each date's Data Docs index."""
-    first = _folder(cfg, dates[0]) / "data_docs"
-    shutil.rmtree(first, ignore_errors=True)
-    checker.data_docs(first)
-    for d in dates[1:]:
-        shutil.rmtree(_folder(cfg, d) / "data_docs", ignore_errors=True)
-        shutil.copytree(first, _folder(cfg, d) / "data_docs")
-    return {d: _folder(cfg, d) / "data_docs" / "index.html" for d in dates}
-
-
 def _summary(release_id: str, date: dt.date, v: Verdict, page: Path) -> dict[str, Any]:
     """A date's summary (logged); a blocked date's says why in `blocked`."""
     summary = {
@@ -159,6 +150,7 @@ def _summary(release_id: str, date: dt.date, v: Verdict, page: Path) -> dict[str
         "warnings": len(v.warnings),
         "rows_hourly": v.facts.rows_hourly if v.passed else 0,
         "rows_daily": v.facts.rows_daily if v.passed else 0,
+        **{f"rows_{t}": n if v.passed else 0 for t, n in v.facts.rows_parts.items()},
         "report": str(page),
     }
     if not v.passed:

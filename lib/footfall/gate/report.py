@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class ReportFacts:
     k_min: int
     rounding: int
     volume_tolerance: float | None
+    # the breakdowns of METHOD 5.3 (dwell_daily, visitor_class_daily): candidate rows, suppression
+    rows_parts: dict[str, int] = field(default_factory=dict)
+    suppression_parts: dict[str, SupportStats] = field(default_factory=dict)
 
 
 def _pct(x: float | None) -> str:
@@ -101,10 +105,11 @@ def _failed(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _banner(checks: list[dict[str, Any]], facts: ReportFacts, passed: bool, release_id: str) -> str:
     if passed:
+        parts = "".join(f", {n} {escape(t)}" for t, n in facts.rows_parts.items())
         return html.banner(
             f"RELEASED: all {sum(c['critical'] for c in checks)} critical checks passed; "
-            f"{facts.rows_hourly} hourly and {facts.rows_daily} daily rows published as "
-            f"{escape(release_id)}.",
+            f"rows published as {escape(release_id)}: {facts.rows_hourly} hourly, "
+            f"{facts.rows_daily} daily{parts}.",
             "ok",
         )
     failed = _failed(checks)
@@ -116,7 +121,8 @@ def _banner(checks: list[dict[str, Any]], facts: ReportFacts, passed: bool, rele
         for c in failed
     )
     return html.banner(
-        f"BLOCKED: {len(failed)} critical check(s) failed, nothing was published.<ul>{items}</ul>",
+        f"BLOCKED: {len(failed)} critical check(s) failed, nothing of this date was published "
+        f"(none of its release tables).<ul>{items}</ul>",
         "blocked",
     )
 
@@ -137,6 +143,14 @@ def _cards(facts: ReportFacts) -> str:
                 _pct(daily.rate),
                 f"{daily.released_subscribers} of {daily.all_subscribers} subscribers released",
             ),
+            *(
+                (
+                    f"{t} suppression",
+                    _pct(s.rate),
+                    f"{s.released_subscribers} of {s.all_subscribers} subscribers released",
+                )
+                for t, s in facts.suppression_parts.items()
+            ),
             ("coverage", _pct(cov.share), f"{cov.covered} of {cov.areas} areas"),
             ("daily total visitors", f"{vol.total:,}", vol.note),
             ("hour bins", str(len(facts.hours_observed)), f"expected {len(facts.hours_expected)}"),
@@ -152,8 +166,9 @@ def _status(c: dict[str, Any]) -> str:
     return '<span class="pill warn">warning</span>'
 
 
-def _checks_section(checks: list[dict[str, Any]], folder: Path, data_docs: Path | None) -> str:
-    """Every check, failures first, and the link to GE's Data Docs."""
+def _checks_section(checks: list[dict[str, Any]]) -> str:
+    """Every check, failures first, with what it observed and expected (no Data Docs: GE's pages
+    load their assets from CDNs and render as bare text offline)."""
     rows = []
     for c in sorted(checks, key=lambda c: (c["passed"], not c["critical"])):
         cls = "" if c["passed"] else ("failrow" if c["critical"] else "warnrow")
@@ -167,18 +182,27 @@ def _checks_section(checks: list[dict[str, Any]], folder: Path, data_docs: Path 
     failed = len(_failed(checks))
     warned = sum(not c["critical"] and not c["passed"] for c in checks)
     passed = len(checks) - failed - warned
-    docs_link = ""
-    if data_docs is not None and data_docs.is_file():
-        rel = data_docs.relative_to(folder) if data_docs.is_relative_to(folder) else data_docs
-        docs_link = (
-            f"<p>Great Expectations Data Docs (every expectation and its result): "
-            f'<a href="{escape(rel)}">{escape(rel)}</a> <small>(GE loads its styles from CDNs; '
-            "offline it shows unstyled, this page does not need the network)</small></p>"
-        )
     return (
         f"<h2>Checks ({passed} passed, {failed} failed, {warned} warning(s))</h2>\n"
-        f"{html.table(head, rows, full=True)}\n{docs_link}"
+        f"{html.table(head, rows, full=True)}"
     )
+
+
+def _suites_section(checks: list[dict[str, Any]]) -> str:
+    """One line per quality suite (expectations/<table>.yaml): its checks, passed and failed."""
+    tally: dict[str, list[int]] = {}
+    for c in checks:
+        n = tally.setdefault(c["table"], [0, 0, 0, 0])
+        n[0] += 1
+        n[1 if c["passed"] else (2 if c["critical"] else 3)] += 1
+    rows = [
+        f"<tr><td><b>{escape(t)}</b></td><td><small>expectations/{escape(t)}.yaml</small></td>"
+        + "".join(f'<td class="num">{v}</td>' for v in n)
+        + "</tr>"
+        for t, n in tally.items()
+    ]
+    head = ["suite", "file", "checks", "passed", "failed", "warnings"]
+    return f"<h2>Quality suites</h2>\n{html.table(head, rows)}"
 
 
 def _quarantine_reasons(ingest: list[dict[str, Any]]) -> dict[str, int]:
@@ -227,12 +251,17 @@ def _ingest_section(ingest: list[dict[str, Any]]) -> str:
 
 def _disclosure_section(facts: ReportFacts) -> str:
     hourly, daily = facts.suppression_hourly, facts.suppression_daily
+    parts = "".join(
+        f"<p>{escape(t)} (per (date, area), parts merged into <i>other</i> the same way): "
+        f"suppression {_pct(s.rate)}, merged into <i>other</i> {_pct(s.other_share)}.</p>"
+        for t, s in facts.suppression_parts.items()
+    )
     return f"""<h2>Disclosure control</h2>
 <p>k_min = {facts.k_min} distinct subscribers; values rounded to {facts.rounding}.
 Suppression rate = share of subscribers in cells released neither by name nor in <i>other</i>
 (hourly: {_pct(hourly.rate)}, daily: {_pct(daily.rate)}); their groups had
 fewer than k_min subscribers in all. Merged into <i>other</i> (released, origin not named):
-hourly {_pct(hourly.other_share)}, daily {_pct(daily.other_share)}.</p>"""
+hourly {_pct(hourly.other_share)}, daily {_pct(daily.other_share)}.</p>{parts}"""
 
 
 def _run_section(meta: dict[str, str]) -> str:
@@ -248,17 +277,18 @@ def write_report(
     passed: bool,
     checks: list[dict[str, Any]],
     facts: ReportFacts,
-    data_docs: Path | None,
     meta: dict[str, str],
     privacy: str | None = None,
 ) -> Path:
     """Write <folder>/index.html (and its charts) for one release attempt; return its path.
     privacy: an HTML section that replaces the disclosure control one (DP mode)."""
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder / "data_docs", ignore_errors=True)  # left by versions that built them
     sections = [
         _banner(checks, facts, passed, release_id),
         _cards(facts),
-        _checks_section(checks, folder, data_docs),
+        _suites_section(checks),
+        _checks_section(checks),
         _charts_section(folder, date, facts, passed),
         _ingest_section(facts.ingest),
         _disclosure_section(facts) if privacy is None else privacy,

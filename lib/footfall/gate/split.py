@@ -111,17 +111,6 @@ def validate(
     return out
 
 
-def record(
-    checker: Checker, key: Key, frame: BatchFrame, per_date: Mapping[dt.date, list[Entry]]
-) -> None:
-    """Validate a frame for the record only (its Data Docs): the dates were judged already."""
-    dates = sorted(per_date)
-    for group, positions in plans(per_date):
-        items = merged([[per_date[d][i] for i in positions] for d in group])
-        label = f"{key[0]}.{key[1]}" + ("" if group == dates else f" {span(group)}")
-        checker.validate(label, items, frame.of(group))
-
-
 def plans(per_date: Mapping[dt.date, list[Entry]]) -> list[tuple[list[dt.date], list[int]]]:
     """How to validate one frame's entries for the dates: (dates, entry positions) pairs. An
     entry filled in alike for every date (a required set's values aside) is validated once for

@@ -3,8 +3,7 @@
 The suites run once for the batch (gate.split); then the dates are judged in order, because a
 date's volume is compared with the previous releases, and those include the earlier dates of the
 batch that pass, as if the dates were released one by one. The coverage and volume checks (the
-`summary` frame) are judged per date in that walk, with GE's own expectations; the batch's
-summary frame is then validated too, for the record (Data Docs).
+`summary` frame) are judged per date in that walk, with GE's own expectations.
 """
 
 from __future__ import annotations
@@ -13,15 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import SparkSession
-
 from footfall.core import tables
 from footfall.core.config import Config
 from footfall.gate import measures, split, suites
 from footfall.gate.candidates import GateInputs, Measured
 from footfall.gate.outcomes import check_rows
 from footfall.gate.report import ReportFacts
-from footfall.gate.suites import Checker, Entry
+from footfall.gate.suites import Checker
 
 SUMMARY = (tables.RELEASED_DAILY.name, "summary")
 
@@ -47,7 +44,6 @@ class Verdict:
 
 
 def judge(
-    spark: SparkSession,
     cfg: Config,
     checker: Checker,
     inp: GateInputs,
@@ -65,7 +61,7 @@ def judge(
         d: [e for e in items if (e.table, e.frame) != SUMMARY] for d, items in per_date.items()
     }
     outcomes = split.validate(checker, m.frames, framed)
-    totals, rows, out = dict(inp.released), [], {}
+    totals, out = dict(inp.released), {}
     for d in inp.dates:  # oldest first: a date that passes is history for the next ones
         history = measures.history(totals, d, cfg["quality.volume_history"])
         volume = measures.volume(inp.counts[d].total, history)
@@ -80,34 +76,16 @@ def judge(
             for e in per_date[d]
             if (e.table, e.frame) == SUMMARY
         ]
-        verdict = Verdict(check_rows(outcomes[d] + summary, notes(facts, *m.below_k_min[d])), facts)
+        verdict = Verdict(check_rows(outcomes[d] + summary, {**notes(facts), **m.notes[d]}), facts)
         if verdict.passed:
             totals[d] = inp.counts[d].total
-        rows.append(row)
         out[d] = verdict
-    _record_summary(spark, checker, rows, {d: per_date[d] for d in inp.dates})
     return out
 
 
-def _record_summary(
-    spark: SparkSession,
-    checker: Checker,
-    rows: list[dict[str, Any]],
-    per_date: dict[dt.date, list[Entry]],
-) -> None:
-    """Validate the batch's summary rows (the walk judged each date with the same checks)."""
-    frame = spark.createDataFrame(
-        [(r["date"], r["coverage"], r["volume_deviation"]) for r in rows],
-        "date date, coverage double, volume_deviation double",
-    ).coalesce(1)
-    summary = {
-        d: [e for e in items if (e.table, e.frame) == SUMMARY] for d, items in per_date.items()
-    }
-    split.record(checker, SUMMARY, split.by_date(frame), summary)
-
-
-def notes(facts: ReportFacts, below_hourly: str, below_daily: str) -> dict[tuple[str, str], str]:
-    """What the report adds to a check's message: the measure behind it, in words."""
+def notes(facts: ReportFacts) -> dict[tuple[str, str], str]:
+    """What the report adds to a check's message: the measure behind it, in words (the values
+    out of line that the checks count come with the measures: Measured.notes)."""
     hours = facts.hours_observed
     missing = sorted(set(facts.hours_expected) - set(hours))
     missing_text = f"; missing hour(s) {', '.join(map(str, missing))}." if missing else "."
@@ -122,8 +100,6 @@ def notes(facts: ReportFacts, below_hourly: str, below_daily: str) -> dict[tuple
         (daily, "coverage"): f"{cov.covered} of {cov.areas} areas have a daily `all` value "
         f"({cov.share:.1%}).",
         (daily, "volume"): facts.volume.note + ".",
-        (hourly, "k_min"): below_hourly,
-        (daily, "k_min"): below_daily,
         (ingest, "conservation"): measures.ingest_note(facts.ingest, "conservation_gap"),
         (ingest, "quarantine_reasons"): measures.ingest_note(facts.ingest, "reason_gap"),
     }
