@@ -494,13 +494,14 @@ def run_scale(scale: float, repeats: int, days: int, seed: int, conf: str) -> di
     per_unit = int(spark_settings(conf, scale_sets(w))["shuffle_partitions"].split()[0])
     g["shuffle_partitions"] = per_unit * max(1, round(g["events"] / EVENTS_PER_PARTITION_UNIT))
     sets = [*scale_sets(w), f"spark.sql.shuffle.partitions={g['shuffle_partitions']}"]
-    # ingest and presence take their whole range in one command (footfall ingest/presence
-    # --from --to, in run.batch_days passes); origins and release go period by period, date by date
+    # ingest, presence and release take their whole range in one command (footfall ingest /
+    # presence / release --from --to, in run.batch_days passes: the release validates a pass's
+    # dates together and publishes them in one Delta commit per table); origins goes by period
     items = {
         "ingest": [f"{g['landing_days'][0]}..{g['landing_days'][-1]}"],
         "origins": g["periods"],
         "presence": [f"{g['dates'][0]}..{g['dates'][-1]}"],
-        "release": g["dates"],
+        "release": [f"{g['dates'][0]}..{g['dates'][-1]}"],
     }
     runs = []
     for k in range(repeats):

@@ -43,6 +43,11 @@ class Verdict:
         return not self.failed
 
 
+def _skipped(entry: suites.Entry, skip: frozenset[str]) -> bool:
+    """Whether skip names the entry's check (`k_min`) or its whole table (`dwell_daily.*`)."""
+    return entry.meta["check"] in skip or f"{entry.table}.*" in skip
+
+
 def judge(
     cfg: Config,
     checker: Checker,
@@ -51,10 +56,10 @@ def judge(
     skip: frozenset[str] = frozenset(),
 ) -> dict[dt.date, Verdict]:
     """Validate the batch and judge its dates in order; each date's verdict. Checks named in
-    skip are left out (k_min in DP mode: gate.dp_gate)."""
+    skip are left out: a check by name, a table's whole suite as `table.*` (gate.dp_gate)."""
     specs = suites.load_suites()
     per_date = {
-        d: [e for s in specs for e in suites.entries(s, m.params[d]) if e.meta["check"] not in skip]
+        d: [e for s in specs for e in suites.entries(s, m.params[d]) if not _skipped(e, skip)]
         for d in inp.dates
     }
     framed = {
