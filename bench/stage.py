@@ -104,34 +104,65 @@ def run_check(conf: str, sets: list[str], landing_days: list[str], date: str) ->
         for k in totals:
             totals[k] += r[k]
 
-    # 2. presence 'all' = distinct tokens per (date, area) and (date, hour, area), counted here
-    #    straight from the events table, independently of footfall.stages.presence (METHOD 5)
-    on_day = events.where(F.col(C.EVENT_DATE) == F.lit(day))
+    # 2. presence 'all' (METHOD 5, stays) bracketed per (date, area) and (date, hour, area) by two
+    #    counts made here straight from the events table, independently of footfall.stages:
+    #    - at least the subscribers with an event there (METHOD 5.2 keeps every one of them);
+    #    - at most those with an event in that area from 12 h before the bin (the longest
+    #      same-area bridge, presence.bridge_same_area_minutes) to 1 h after it (half the longest
+    #      move, presence.bridge_other_area_minutes / 2; edges are 30 min).
+    #    Local clock arithmetic: exact for a date without a clock change (the bench's middle date).
     checks = {}
-    for name, audit_t, keys, exact_keys in (
-        ("daily", tables.AUDIT_DAILY, [C.AREA_ID], [C.AREA_ID]),
-        (
-            "hourly",
-            tables.AUDIT_HOURLY,
-            [C.HOUR, C.AREA_ID],
-            [F.col(C.EVENT_HOUR).alias(C.HOUR), C.AREA_ID],
-        ),
+    local = F.from_utc_timestamp(F.col(C.EVENT_TIME), cfg.zone)
+    near = events.where(
+        F.col(C.EVENT_DATE).between(
+            F.lit(day - dt.timedelta(days=1)), F.lit(day + dt.timedelta(days=1))
+        )
+    ).select(C.TOKEN, C.AREA_ID, C.EVENT_DATE, C.EVENT_HOUR, local.alias("_local"))
+    midnight = F.lit(dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc))
+    hours = F.sequence(F.lit(0), F.lit(23))
+    for name, keys, bins in (
+        ("daily", [C.AREA_ID], None),
+        ("hourly", [C.HOUR, C.AREA_ID], hours),
     ):
-        exact = on_day.groupBy(*exact_keys).agg(F.count_distinct(C.TOKEN).alias("exact"))
+        audit_t = tables.AUDIT_DAILY if name == "daily" else tables.AUDIT_HOURLY
+        if bins is None:
+            start, length = midnight, 24
+            framed = near
+            own = F.col(C.EVENT_DATE) == F.lit(day)
+        else:
+            framed = near.withColumn(C.HOUR, F.explode(bins))
+            start = midnight + F.make_interval(hours=F.col(C.HOUR))
+            length = 1
+            own = (F.col(C.EVENT_DATE) == F.lit(day)) & (F.col(C.EVENT_HOUR) == F.col(C.HOUR))
+        lo = start - F.expr("INTERVAL 12 HOURS")
+        hi = start + F.make_interval(hours=F.lit(length + 1))
+        inside = (F.col("_local") > lo) & (F.col("_local") < hi)
+        bounds = (
+            framed.where(inside)
+            .groupBy(*keys)
+            .agg(
+                F.count_distinct(F.when(own, F.col(C.TOKEN))).alias("at_least"),
+                F.count_distinct(C.TOKEN).alias("at_most"),
+            )
+        )
         audit = (
             lake.read_table(spark, cfg, audit_t)
             .where((F.col(C.DATE) == F.lit(day)) & (F.col(C.ORIGIN_ID) == C.ORIGIN_ALL))
             .select(*keys, F.col(C.SUBSCRIBERS).alias("audit"))
         )
-        joined = exact.join(audit, keys, "full_outer")
-        diff = joined.where(~F.col("exact").eqNullSafe(F.col("audit")))
+        joined = bounds.join(audit, keys, "full_outer")
+        value = F.coalesce(F.col("audit"), F.lit(0))
+        out = (value < F.coalesce(F.col("at_least"), F.lit(0))) | (
+            value > F.coalesce(F.col("at_most"), F.lit(0))
+        )
+        diff = joined.where(out)
         n_groups, n_diff = joined.count(), diff.count()
-        checks[name] = {"groups": n_groups, "mismatches": n_diff}
+        checks[name] = {"groups": n_groups, "outside_bounds": n_diff}
         if n_groups == 0:
             problems.append(f"presence {name} {date}: no groups at all")
         if n_diff:
             sample = [r.asDict() for r in diff.limit(5).collect()]
-            problems.append(f"presence {name} {date}: {n_diff} groups differ, e.g. {sample}")
+            problems.append(f"presence {name} {date}: {n_diff} groups out of bounds, e.g. {sample}")
     released = (
         lake.read_table(spark, cfg, tables.RELEASED_DAILY)
         .where(F.col(C.DATE) == F.lit(day))
