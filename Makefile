@@ -39,12 +39,10 @@ $(FOOTFALL_JARS_DIR)/.resolved: $(VENV)/.installed
 
 setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved
 
+# footfall generate, run, evaluate, compare and impact (the commands it prints), in one driver JVM
 demo: setup
-	$(FOOTFALL) generate --conf $(CONF)
-	$(FOOTFALL) run --conf $(CONF) --from $(DEMO_FROM) --to $(DEMO_TO)
-	-$(FOOTFALL) evaluate --conf $(CONF) --from $(DEMO_FROM) --to $(DEMO_TO)
-	$(FOOTFALL) compare --conf $(CONF) --areas $(DEMO_COMPARE) --from $(DEMO_FROM) --to $(DEMO_TO)
-	$(FOOTFALL) impact --conf $(CONF) --area $(DEMO_AREA) --date $(DEMO_INTERVENTION)
+	$(PY) -m footfall.demo --conf $(CONF) --from $(DEMO_FROM) --to $(DEMO_TO) \
+		--compare $(DEMO_COMPARE) --area $(DEMO_AREA) --intervention $(DEMO_INTERVENTION)
 	@$(PY) -m footfall.outputs --conf $(CONF)
 
 test: setup
