@@ -2,11 +2,12 @@
 
     .venv/bin/python scripts/compare_lakes.py LAKE_A LAKE_B [--tables t1,t2] [--all]
 
-By default the released tables (`origin_presence_hourly`, `origin_presence_daily`) are compared,
-ignoring `release_id`; `--all` adds every table of footfall.core.tables whose content does not depend on
-when or where it ran (run-specific columns such as `ingested_at`, `created_at`, `release_id`,
-`config_hash` are left out). Doubles are compared with a relative tolerance: a sum of weights over
-differently partitioned data may differ in its last bits. Reads with a local[1] Spark session.
+By default the released tables (`origin_presence_hourly`, `origin_presence_daily`) are
+compared, ignoring `release_id`; `--all` adds every table of footfall.core.tables whose content
+does not depend on when or where it ran (run-specific columns such as `ingested_at`,
+`created_at`, `release_id`, `config_hash` are left out). Doubles are compared with a relative
+tolerance: a sum of weights over differently partitioned data may differ in its last bits.
+Reads with a local[1] Spark session.
 """
 
 from __future__ import annotations

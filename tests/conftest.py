@@ -26,6 +26,8 @@ TEST_SPARK = {
     "spark.sql.session.timeZone": "UTC",
     "spark.databricks.delta.snapshotPartitions": "1",
     "spark.sql.adaptive.enabled": "true",
+    # the suite plans the same transforms hundreds of times: keep their compiled code (default 100)
+    "spark.sql.codegen.cache.maxEntries": "2000",
 }
 
 
@@ -64,3 +66,36 @@ def make_cfg(tmp_path):
 @pytest.fixture
 def cfg(make_cfg):
     return make_cfg()
+
+
+def text_schema(table):
+    """A table contract's schema with the token as text: for transforms tested on their own,
+    which do not care whether a token is its bytes (the contract, METHOD 3.1) or readable text."""
+    from footfall.core import columns as C
+    from pyspark.sql import types as T
+
+    return T.StructType(
+        [
+            T.StructField(f.name, T.StringType(), f.nullable) if f.name == C.TOKEN else f
+            for f in table.schema.fields
+        ]
+    )
+
+
+def contract_frame(spark, rows, table):
+    """rows of a table contract (`footfall.core.tables`) whose tokens are written as readable
+    text ("u1"), stored as the contract stores tokens: bytes (BINARY), here the text's UTF-8
+    bytes. `readable` turns them back into text."""
+    from footfall.core import columns as C
+    from pyspark.sql import functions as F
+
+    frame = spark.createDataFrame(rows, text_schema(table))
+    return frame.withColumn(C.TOKEN, F.col(C.TOKEN).cast("binary"))
+
+
+def readable(df):
+    """df with the BINARY tokens of `contract_frame` shown as their text again."""
+    from footfall.core import columns as C
+    from pyspark.sql import functions as F
+
+    return df.withColumn(C.TOKEN, F.col(C.TOKEN).cast("string"))

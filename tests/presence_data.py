@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from conftest import config_under  # noqa: F401 - re-exported for the tests
+from conftest import config_under, contract_frame  # noqa: F401 - config_under re-exported
 from footfall.core import lake, tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def event(token: str, day: str, hour: int, area: str, mcc: str = "234", minute: 
 
 def write_events(spark, cfg, rows) -> None:
     """Append rows (from event()) to the events Delta table."""
-    lake.append(spark.createDataFrame(rows, tables.EVENTS.schema), cfg, tables.EVENTS)
+    lake.append(contract_frame(spark, rows, tables.EVENTS), cfg, tables.EVENTS)
 
 
 def origins_rows(period: str, homes: dict[str, str | None]) -> list[tuple]:
@@ -72,5 +72,5 @@ def areas_frame(spark):
 
 def write_origins(spark, cfg, period: str, homes: dict[str, str | None]) -> None:
     """Replace a period's origins rows (see origins_rows)."""
-    df = spark.createDataFrame(origins_rows(period, homes), tables.ORIGINS.schema)
+    df = contract_frame(spark, origins_rows(period, homes), tables.ORIGINS)
     lake.replace_where(df, cfg, tables.ORIGINS, lake.Rows("period", period))

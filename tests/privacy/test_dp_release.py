@@ -22,8 +22,9 @@ from presence_data import config_under, event, write_areas, write_events, write_
 from pyspark.sql import functions as F
 
 DAY = dt.date(2026, 3, 10)
-TOKEN = "0123456789abcdef0123456789abcdef"
-PRESENT = f"{C.DATE} date, {C.HOUR} int, {C.AREA_ID} string, {C.TOKEN} string"
+TOKEN = "0123456789abcdef0123456789abcdef"  # the text form of a token (METHOD 3.1)
+STORED, OTHER = bytes.fromhex(TOKEN), bytes.fromhex("f" * 32)  # the 16 bytes tables hold
+PRESENT = f"{C.DATE} date, {C.HOUR} int, {C.AREA_ID} string, {C.TOKEN} binary"
 
 
 def _keys(spark):
@@ -38,29 +39,29 @@ def test_subscriber_with_40_hourly_cells_keeps_the_same_24(spark):
     """40 (hour, area) cells in one day: 24 kept, those with the smallest
     HMAC(K_p, token|h|date|HH|area) (computed here with Python's hmac), twice the same; a
     second subscriber with 3 cells keeps all of them."""
-    cells = [(DAY, h, a, TOKEN) for h in range(20) for a in ("A1", "A2")]
-    small = [(DAY, 5, "A1", "f" * 32), (DAY, 6, "A1", "f" * 32), (DAY, 7, "A3", "f" * 32)]
+    cells = [(DAY, h, a, STORED) for h in range(20) for a in ("A1", "A2")]
+    small = [(DAY, 5, "A1", OTHER), (DAY, 6, "A1", OTHER), (DAY, 7, "A3", OTHER)]
     rows = spark.createDataFrame(cells + small, PRESENT)
 
     def kept():
         out = rows.transform(bound_hourly(_keys(spark), 24)).collect()
-        return sorted((r[C.TOKEN], r[C.HOUR], r[C.AREA_ID]) for r in out)
+        return sorted((bytes(r[C.TOKEN]), r[C.HOUR], r[C.AREA_ID]) for r in out)
 
     first, again = kept(), kept()
     assert first == again
-    mine = [(h, a) for t, h, a in first if t == TOKEN]
+    mine = [(h, a) for t, h, a in first if t == STORED]
     assert len(mine) == 24
     expected = sorted(
         ((h, a) for _, h, a, _ in cells), key=lambda c: _hmac(f"{TOKEN}|h|{DAY}|{c[0]:02d}|{c[1]}")
     )[:24]
     assert sorted(mine) == sorted(expected)
-    assert [(h, a) for t, h, a in first if t != TOKEN] == [(5, "A1"), (6, "A1"), (7, "A3")]
+    assert [(h, a) for t, h, a in first if t != STORED] == [(5, "A1"), (6, "A1"), (7, "A3")]
 
 
 def test_daily_areas_bounded_to_four(spark):
     rows = spark.createDataFrame(
-        [(DAY, a, TOKEN) for a in ("A1", "A2", "A3", "A4", "A5", "A6")],
-        f"{C.DATE} date, {C.AREA_ID} string, {C.TOKEN} string",
+        [(DAY, a, STORED) for a in ("A1", "A2", "A3", "A4", "A5", "A6")],
+        f"{C.DATE} date, {C.AREA_ID} string, {C.TOKEN} binary",
     )
     kept = sorted(r[C.AREA_ID] for r in rows.transform(bound_daily(_keys(spark), 4)).collect())
     areas = sorted(

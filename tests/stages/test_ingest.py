@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
-from conftest import ROOT, TEST_KEY
+from conftest import ROOT, TEST_KEY, text_schema
+from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.config import load_config
 from footfall.core.errors import LandingFileError, UserError
-from footfall.privacy.tokens import python_token
+from footfall.privacy.tokens import python_token, token_text
 from footfall.stages.ingest_job import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -173,7 +174,7 @@ EVENT_COLS = ["subscriber_token", "t", "event_date", "event_hour", "cell_id", "a
 def events_of(spark, cfg, landing_date):
     ev = read(spark, cfg, tables.EVENTS).where(F.col("landing_date") == landing_date)
     ev = ev.withColumn("t", F.date_format("event_time", "yyyy-MM-dd HH:mm:ss.SSS"))  # UTC session
-    return ev.select(*EVENT_COLS)
+    return ev.withColumn(C.TOKEN, token_text(F.col(C.TOKEN))).select(*EVENT_COLS)
 
 
 def expected_events(spark, rows):
@@ -214,6 +215,16 @@ def test_valid_events_have_local_date_hour_cell_version_and_token(spark, ingeste
     )
 
 
+def test_events_store_the_token_as_its_16_bytes_and_its_text_form_is_the_contract(spark, ingested):
+    cfg, _ = ingested
+    events = read(spark, cfg, tables.EVENTS)
+    assert dict(events.dtypes)[C.TOKEN] == "binary"  # METHOD 3.1: a Delta table may hold bytes
+    stored = events.where(F.col(C.EVENT_HOUR) == 13).select(C.TOKEN, C.MCC).collect()
+    assert [(bytes(r[C.TOKEN]), r[C.MCC]) for r in stored] == [
+        (bytes.fromhex(tok("2026-03", ROAMER)), "208")
+    ]
+
+
 def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, ingested):
     cfg, _ = ingested
     a, m, f = tok("2026-10", IMSI_A), "2026-10", str(FB)
@@ -235,7 +246,8 @@ def test_quarantine_reason_is_the_first_that_applies_with_shapes_not_values(spar
     cfg, _ = ingested
     cols = ["reason", "subscriber_token", "imsi_shape", "msisdn_shape", "imei_shape", "event_time",
             "cell_id", "event_type", "fields", "source_file"]  # fmt: skip
-    got = read(spark, cfg, tables.QUARANTINE).where(F.col("landing_date") == S).select(*cols)
+    got = read(spark, cfg, tables.QUARANTINE).where(F.col("landing_date") == S)
+    got = got.withColumn(C.TOKEN, token_text(F.col(C.TOKEN))).select(*cols)
     a, b, r = tok("2026-03", IMSI_A), tok("2026-03", IMSI_B), tok("2026-03", ROAMER)
     sh = ("plus_digits:12", "digits:14")  # msisdn and imei shapes of the default row
     x = "a.csv.gz"
@@ -424,6 +436,18 @@ def test_missing_landing_folder_or_files_is_a_user_error_naming_the_folder(spark
         run_ingest(spark, cfg, S, TEST_KEY)
 
 
+def test_a_lake_holding_text_tokens_is_refused_before_ingest_with_what_to_do(spark, tmp_path):
+    cfg = config(tmp_path)
+    write_reference(cfg)
+    write_landing(cfg, S, [row()])
+    # events as an earlier footfall wrote them: the token as 32 hex characters
+    old = spark.createDataFrame([], text_schema(tables.EVENTS))
+    old.write.format("delta").partitionBy(*tables.EVENTS.partition_by).save(cfg.table("events"))
+    with pytest.raises(UserError, match="subscriber_token is string, the contract says binary"):
+        run_ingest(spark, cfg, S, TEST_KEY)
+    assert not lake.table_exists(spark, cfg.table(tables.QUARANTINE.name))  # nothing written
+
+
 def test_overlapping_cell_versions_are_a_user_error(spark, tmp_path):
     cfg = config(tmp_path)
     write_reference(cfg, CELLS + "234-10-1-9,A3,52.0,-1.0,2026-03-01,2026-03-31\n")
@@ -453,4 +477,4 @@ def test_parquet_landing_files_are_validated_like_csv(spark, tmp_path):
     s = run_ingest(spark, cfg, S, TEST_KEY)
     assert (s["rows_read"], s["rows_valid"], s["rows_duplicate"], s["q_bad_imsi"]) == (3, 1, 1, 1)
     ev = read(spark, cfg, tables.EVENTS).select("subscriber_token", "event_hour").collect()
-    assert [tuple(r) for r in ev] == [(tok("2026-03", IMSI_A), 10)]
+    assert [(bytes(r[0]).hex(), r[1]) for r in ev] == [(tok("2026-03", IMSI_A), 10)]

@@ -33,7 +33,8 @@ def _classified(spark):
         for day, copies in ((LANDING, 1 + i % 3), (LATE, 1 + i % 2)):
             at = dt.datetime.combine(day, dt.time(i))
             region = f"R{i % 2}"
-            event = (None, at, f"{i:032x}", day, i, "c1", "A1", region, "234", "data", "2026-03")
+            token = i.to_bytes(16, "big")  # a token as the tables store it: 16 bytes
+            event = (None, at, token, day, i, "c1", "A1", region, "234", "data", "2026-03")
             rows += [(*event, LANDING)] * copies
     rows.append(("bad_time", None, None, LANDING, 0, "c1", "A1", "R0", "234", "data", "2026-03",
                  LANDING))  # fmt: skip

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
+from conftest import readable, text_schema
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.stages.origins import (
@@ -24,7 +25,7 @@ D = dt.date.fromisoformat
 
 
 def _events(spark, rows):
-    return spark.createDataFrame(rows, tables.EVENTS.schema)
+    return spark.createDataFrame(rows, text_schema(tables.EVENTS))
 
 
 def test_night_date_is_previous_day_after_midnight_and_stays_in_its_period(spark):
@@ -117,7 +118,7 @@ def origins_2026_03(spark, tmp_path_factory):
 
 def test_origins_home_detection_rules(spark, origins_2026_03):
     cfg, summary = origins_2026_03
-    got = lake.read_table(spark, cfg, tables.ORIGINS)
+    got = readable(lake.read_table(spark, cfg, tables.ORIGINS))
     expected = spark.createDataFrame(
         [
             ("home", "2026-03", "A2", "D1", "R1", 4, 3),
@@ -127,7 +128,7 @@ def test_origins_home_detection_rules(spark, origins_2026_03):
             ("day_only", "2026-03", None, None, None, 0, 0),
             ("edge", "2026-03", None, None, None, 1, 0),
         ],
-        tables.ORIGINS.schema,
+        text_schema(tables.ORIGINS),
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
     assert summary["domestic_subscribers"] == 6
@@ -156,7 +157,7 @@ def test_origin_id_at_each_level_unknown_and_roamer(spark, level, home_origin):
             ("known", "2026-03", "A1", "D1", "R1", 6, 6),
             ("no_home", "2026-03", None, None, None, 2, 0),
         ],
-        tables.ORIGINS.schema,
+        text_schema(tables.ORIGINS),
     )
     subscribers = spark.createDataFrame(
         [("known", "234"), ("no_home", "235"), ("not_in_table", "234"), ("visitor", "208")],
@@ -178,7 +179,7 @@ def test_origin_id_at_each_level_unknown_and_roamer(spark, level, home_origin):
 def test_roamer_origin_ignores_any_home_row(spark):
     # a roamer token that somehow has an origins row still gets its origin from its mcc
     origins = spark.createDataFrame(
-        [("r", "2026-03", "A1", "D1", "R1", 6, 6)], tables.ORIGINS.schema
+        [("r", "2026-03", "A1", "D1", "R1", 6, 6)], text_schema(tables.ORIGINS)
     )
     subscribers = spark.createDataFrame([("r", "208")], f"{C.TOKEN} string, {C.MCC} string")
     row = assign_origins(subscribers, origins, "district", ["234"]).first()

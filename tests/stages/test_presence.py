@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
+from conftest import text_schema
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.errors import UserError
@@ -78,7 +79,7 @@ def presence_run(spark, tmp_path_factory):
 
 
 def test_subscriber_weights_follow_home_region_population(spark):
-    origins = spark.createDataFrame(origins_rows("2026-03", HOMES), tables.ORIGINS.schema)
+    origins = spark.createDataFrame(origins_rows("2026-03", HOMES), text_schema(tables.ORIGINS))
     areas = areas_frame(spark)
     subscribers = spark.createDataFrame(
         [("h1", "234"), ("h3", "234"), ("u1", "235"), ("r1", "208"), ("late", "234")],
@@ -93,7 +94,7 @@ def test_subscriber_weights_follow_home_region_population(spark):
 
 def test_unknown_home_weight_is_population_over_subscribers_when_no_home_is_known(spark):
     origins = spark.createDataFrame(
-        [("u1", "2026-03", None, None, None, 1, 0)], tables.ORIGINS.schema
+        [("u1", "2026-03", None, None, None, 1, 0)], text_schema(tables.ORIGINS)
     )
     areas = areas_frame(spark)
     subscribers = spark.createDataFrame([("u1", "234")], f"{C.TOKEN} string, {C.MCC} string")
@@ -225,7 +226,7 @@ def test_dst_days_have_23_hour_bins_in_spring_and_one_repeated_bin_in_autumn(spa
     # tokens are per period, so the autumn subscribers carry other tokens than the spring one
     origins = spark.createDataFrame(
         origins_rows("2026-03", {"h1": "A1"}) + origins_rows("2026-10", {"a1": "A1", "a2": "A1"}),
-        tables.ORIGINS.schema,
+        text_schema(tables.ORIGINS),
     )
     spring = [event("h1", "2026-03-29", h, "A1") for h in range(24) if h != 1]  # 01:00 skipped
     autumn = [
@@ -235,7 +236,7 @@ def test_dst_days_have_23_hour_bins_in_spring_and_one_repeated_bin_in_autumn(spa
     ]
     assert autumn[0][1] != autumn[1][1]  # two instants, one local hour
     hourly = (
-        spark.createDataFrame(spring + autumn, tables.EVENTS.schema)
+        spark.createDataFrame(spring + autumn, text_schema(tables.EVENTS))
         .transform(present_hours(StayRule(), "Europe/London", SPRING, AUTUMN))
         .transform(subscriber_origins(origins, areas_frame(spark), "district", HOME_MCCS))
         .transform(hourly_presence("district"))
@@ -282,7 +283,7 @@ def test_domestic_weights_add_up_to_the_population_when_most_homes_are_unknown(s
     # N = 10, K = 2 (one home in each region): R1 1000 * 2 / (1 * 10) = 200, R2 500 * 2 /
     # (1 * 10) = 100, each of the 8 unknown 1500 / 10 = 150: 200 + 100 + 1200 = 1500 = P
     homes = {"k1": "A1", "k2": "A3", **{f"u{i}": None for i in range(8)}}
-    origins = spark.createDataFrame(origins_rows("2026-03", homes), tables.ORIGINS.schema)
+    origins = spark.createDataFrame(origins_rows("2026-03", homes), text_schema(tables.ORIGINS))
     subscribers = spark.createDataFrame(
         [(t, "234") for t in homes], f"{C.TOKEN} string, {C.MCC} string"
     )

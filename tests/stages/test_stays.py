@@ -12,11 +12,23 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import text_schema
 from footfall.core import columns as C
 from footfall.core import tables
-from footfall.stages.stays import HOUR_US, MINUTE_US, HourMarks, StayRule, hour_marks, present_hours
+from footfall.stages.stays import (
+    HOUR_US,
+    MINUTE_US,
+    HourMarks,
+    StayRule,
+    hour_marks,
+    local_bin,
+    local_micros,
+    present_hours,
+    utc_offsets,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyspark.sql import functions as F
 
 RULE = StayRule(720, 120, 30)
 LONDON = "Europe/London"
@@ -36,7 +48,7 @@ def bins(spark, rows, first: str, last: str | None = None, zone: str = LONDON, r
     d1 = dt.date.fromisoformat(first)
     d2 = dt.date.fromisoformat(last) if last else d1
     got = (
-        spark.createDataFrame(rows, tables.EVENTS.schema)
+        spark.createDataFrame(rows, text_schema(tables.EVENTS))
         .transform(present_hours(rule, zone, d1, d2))
         .collect()
     )
@@ -189,3 +201,36 @@ def test_every_event_hour_of_the_first_edition_is_still_present(spark, events):
     got = bins(spark, rows, "2026-10-24", "2026-10-26")
     present = {(a, b) for a, bs in got.items() for b in bs}
     assert {(r[5], (str(r[2]), r[3])) for r in rows} <= present
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last"),
+    [
+        ("Europe/London", "2026-03-28", "2026-03-30"),  # spring forward at 01:00 UTC
+        ("Europe/London", "2026-10-24", "2026-10-26"),  # fall back at 01:00 UTC
+        ("Australia/Lord_Howe", "2026-04-04", "2026-04-06"),  # back by 30 minutes
+        ("America/St_Johns", "2026-03-07", "2026-03-09"),  # -03:30 to -02:30
+        ("Asia/Kolkata", "2026-03-28", "2026-03-29"),  # +05:30, no DST
+    ],
+)
+def test_local_clock_by_arithmetic_equals_spark_time_zone_rules(spark, zone, first, last):
+    # every 7 minutes from a day before first to a day after last: the bins' date and hour
+    # from utc_offsets equal those of from_utc_timestamp (the zone's rules, row by row)
+    d1, d2 = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    start = dt.datetime.combine(d1 - dt.timedelta(days=1), dt.time(0), tzinfo=dt.timezone.utc)
+    n = ((d2 - d1).days + 3) * 24 * 60 // 7
+    instants = [
+        (int((start + dt.timedelta(minutes=7 * i)).timestamp()) * 1_000_000,) for i in range(n)
+    ]
+    offsets = utc_offsets(zone, d1, d2)
+    date, hour = local_bin(F.col("t"), offsets)
+    rules = F.from_utc_timestamp(F.timestamp_micros(F.col("t")), zone)
+    frame = spark.createDataFrame(instants, "t long").select(
+        F.timestamp_micros(local_micros(F.col("t"), offsets)).alias("clock"),
+        date.alias("date"),
+        hour.alias("hour"),
+        rules.alias("by_rules"),
+    )
+    differ = (F.col("clock") != F.col("by_rules")) | (F.col("date") != F.to_date("by_rules"))
+    assert frame.where(differ | (F.col("hour") != F.hour("by_rules"))).count() == 0
+    assert len(utc_offsets(zone, d1, d2).offsets) == (1 if zone == "Asia/Kolkata" else 2)

@@ -149,6 +149,26 @@ def size_bytes(df: DataFrame) -> int:
     return size if size < 2**62 else 0  # Spark's default for "unknown" is Long.MaxValue
 
 
+def require_contract(spark: SparkSession, cfg: Config, *contracts: Table) -> None:
+    """UserError when an existing table's columns have other types than its contract (a lake
+    written by an earlier footfall, e.g. with the token as hex text before it became BINARY)."""
+    for table in contracts:
+        path = cfg.table(table.name)
+        if not table_exists(spark, path):
+            continue
+        found = dict(spark.read.format("delta").load(path).dtypes)
+        wrong = [
+            f"{f.name} is {found[f.name]}, the contract says {f.dataType.simpleString()}"
+            for f in table.schema.fields
+            if f.name in found and found[f.name] != f.dataType.simpleString()
+        ]
+        if wrong:
+            raise UserError(
+                f"table {table.name} at {path} was written by an earlier footfall "
+                f"({'; '.join(wrong)}): set paths.lake to a new folder and re-run from ingest"
+            )
+
+
 def read_table(spark: SparkSession, cfg: Config, table: Table) -> DataFrame:
     """A Delta table of the lake, or an empty frame with the contract's schema if absent."""
     path = cfg.table(table.name)

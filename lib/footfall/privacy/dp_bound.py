@@ -9,7 +9,8 @@ plan). The HMAC message is the UTF-8 text
     <token>|h|<YYYY-MM-DD>|<HH>|<area_id>    an hourly cell (HH: two-digit local hour bin)
     <token>|d|<YYYY-MM-DD>|<area_id>         a daily area
 
-where <token> is the 32 lower-case hex characters of the subscriber token; ties (never seen in
+where <token> is the subscriber token's text form, its 32 lower-case hex characters (the
+tables store its 16 bytes); ties (never seen in
 practice) go to the smaller message. Subscriber-days within their bound keep every cell and are
 not hashed at all.
 """
@@ -22,7 +23,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
-from footfall.privacy.tokens import IPAD_COL, OPAD_COL, PERIOD_COL, hmac_sha256_hex
+from footfall.privacy.tokens import IPAD_COL, OPAD_COL, PERIOD_COL, hmac_sha256_hex, token_text
 
 _N, _MSG, _RANK = "_cells", "_msg", "_rank"
 
@@ -50,7 +51,7 @@ def bound_cells(keys: DataFrame, cell: Column, limit: int) -> Callable[[DataFram
 
     def _apply(rows: DataFrame) -> DataFrame:
         day = Window.partitionBy(C.TOKEN, C.DATE)
-        message = F.concat_ws("|", F.col(C.TOKEN), cell)
+        message = F.concat_ws("|", token_text(F.col(C.TOKEN)), cell)
         period = F.date_format(C.DATE, "yyyy-MM")
         joined = rows.join(F.broadcast(keys), period == F.col(PERIOD_COL), "left")
         over = F.col(_N) > limit

@@ -4,7 +4,9 @@ HMAC-SHA256(K, m) = SHA256((K ^ opad) || SHA256((K ^ ipad) || m)) for a key of a
 bytes (RFC 2104). The period key K_p is computed on the driver (one per period, not per event);
 the per-event HMAC is two `sha2` calls over `concat` of binaries. The padded keys reach the
 executors as columns of a tiny broadcast DataFrame, never as literals, so no key material is
-printed in a query plan, the Spark UI or the event log.
+printed in a query plan, the Spark UI or the event log. Delta tables store the token as its 16
+bytes (`BINARY`, METHOD 3.1); `token_text` gives its text form (32 lower-case hex characters)
+for files, reports, messages and other systems.
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ def period_key(master_key: bytes, period: str) -> bytes:
 
 
 def python_token(master_key: bytes, period: str, imsi: str) -> str:
-    """Reference implementation of the token contract (used by tests and other systems)."""
+    """Reference implementation of the token contract, in its text form (tests, other systems)."""
     digest = hmac.new(period_key(master_key, period), imsi.encode(), hashlib.sha256).digest()
     return digest[:16].hex()
+
+
+def token_text(token: Column) -> Column:
+    """The text form of a stored (BINARY) token: its 16 bytes as 32 lower-case hex characters."""
+    return F.lower(F.hex(token))
 
 
 def padded_keys(key: bytes) -> tuple[bytes, bytes]:
@@ -70,9 +77,11 @@ def period_keys_frame(spark: SparkSession, master_key: bytes, periods: list[str]
 def with_tokens(
     df: DataFrame, keys: DataFrame, imsi_col: str, period_col: str, token_col: str
 ) -> DataFrame:
-    """Add token_col = first 16 bytes (hex) of HMAC(K_period, imsi); null where either is null."""
+    """Add token_col = the first 16 bytes of HMAC(K_period, imsi), as BINARY (METHOD 3.1); null
+    where either is null."""
     joined = df.join(F.broadcast(keys), df[period_col] == keys[PERIOD_COL], "left")
-    token = F.substring(hmac_sha256_hex(F.col(imsi_col), F.col(IPAD_COL), F.col(OPAD_COL)), 1, 32)
+    digest = hmac_sha256_hex(F.col(imsi_col), F.col(IPAD_COL), F.col(OPAD_COL))
+    token = F.unhex(F.substring(digest, 1, 32))
     return joined.withColumn(token_col, token).drop(PERIOD_COL, IPAD_COL, OPAD_COL)
 
 

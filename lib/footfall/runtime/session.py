@@ -26,6 +26,9 @@ DEFAULTS = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    # a driver that runs many dates or stages plans the same transforms again and again: keep
+    # their compiled code (Spark's default keeps 100 classes)
+    "spark.sql.codegen.cache.maxEntries": "2000",
 }
 
 

@@ -164,6 +164,7 @@ def _ingest_batch(
         sum(len(f) for f in files.values()),
         periods,
     )
+    lake.require_contract(spark, cfg, tables.EVENTS, tables.QUARANTINE)
     with _session_conf(spark, _settings(cfg)):
         cells = lake.read_cells(spark, cfg)
         check_cells(cells)

@@ -147,6 +147,7 @@ def read_period_events(spark: SparkSession, cfg: Config, period: str) -> DataFra
 def run_origins(spark: SparkSession, cfg: Config, period: str) -> dict:
     """Detect homes for one period from the events table and replace its origins rows."""
     log.info("origins %s: reading events %s .. %s", period, *period_bounds(period))
+    lake.require_contract(spark, cfg, tables.EVENTS, tables.ORIGINS, tables.WORK_AREAS)
     origins = read_period_events(spark, cfg, period).transform(
         detect_origins(
             period,
