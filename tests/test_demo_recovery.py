@@ -14,7 +14,7 @@ import json
 
 import pytest
 from conftest import TEST_KEY, config_under
-from footfall.analysis.jobs import run_impact
+from footfall.analysis.impact_job import run_impact
 from footfall.pipeline import run_range
 from footfall.synthetic.generate import run_generate
 

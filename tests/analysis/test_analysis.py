@@ -257,7 +257,7 @@ def test_compare_writes_csvs_with_means_over_released_days_and_suppressed_cells(
 
 
 def test_impact_auto_controls_come_from_the_treated_region_with_complete_data(spark, cfg):
-    from footfall.analysis.jobs import run_impact
+    from footfall.analysis.impact_job import run_impact
 
     series = {
         "T": [100, 100, 100, 120, None, 120],  # suppressed on the 2nd post day

@@ -63,7 +63,8 @@ def test_long_stay_share_is_unknown_where_a_band_was_merged_into_other():
 
 
 def test_impact_on_one_class_and_compare_show_classes_and_dwell(spark, cfg):
-    from footfall.analysis.jobs import impact_measure, run_compare, run_impact
+    from footfall.analysis.impact_job import impact_measure, run_impact
+    from footfall.analysis.jobs import run_compare
 
     with pytest.raises(UserError, match="resident, worker, visitor"):
         impact_measure(cfg, "tourist", None)

@@ -9,7 +9,7 @@ import pytest
 from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
 from footfall.core.errors import GateBlocked
-from footfall.gate import candidates, dp_gate
+from footfall.gate import breakdowns, dp_gate
 from footfall.gate.release import raise_blocked, run_release_days
 from footfall.privacy import dp
 
@@ -102,7 +102,7 @@ def _write(spark, cfg):
     ):
         lake.append(spark.createDataFrame(frames[key], table.schema), cfg, table)
     # METHOD 5.3's breakdowns have no DP candidates yet: presence writes none in DP mode
-    for b in candidates.BREAKDOWNS:
+    for b in breakdowns.BREAKDOWNS:
         for table in (b.candidate, b.audit):
             lake.append(spark.createDataFrame([], table.schema), cfg, table)
     days = sorted({x for day in (D, D2) for x in calendar.feeding_landing_days(day, 3)})

@@ -1,8 +1,8 @@
 """Configuration: conf/base.yaml, overlaid by a profile and --set KEY=VALUE, validated once.
 
 Every key is declared in SPEC with its type and a one-line doc; unknown keys, wrong types and
-bad values stop a job before it starts (UserError, exit 2). Secrets are never config values:
-the token key is named by `tokenisation.key_file` or `tokenisation.key_env`.
+bad values (core.config_checks) stop a job before it starts (UserError, exit 2). Secrets are
+never config values: the token key is named by `tokenisation.key_file` or `tokenisation.key_env`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from footfall.core.config_checks import coerce, validate
 from footfall.core.errors import UserError
 
 # key -> (type, doc). Types: str, int, float, bool, "str?" (optional str), "list[str]", "date".
@@ -121,11 +121,6 @@ SPEC: dict[str, tuple[Any, str]] = {
 # `spark.*` keys are free-form and passed to the SparkSession as they are (e.g. spark.master).
 SPARK_PREFIX = "spark."
 
-ORIGIN_LEVELS = ("area", "district", "region")
-PRIVACY_MODES = ("k_anonymity", "dp")
-DP_MECHANISMS = ("gaussian", "laplace")
-MAX_STAY_MINUTES = 1440
-
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
@@ -136,74 +131,6 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
-
-
-def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
-    """Check (and for --set strings, parse) one value against its declared type."""
-    bad = UserError(
-        f"config {key}: expected {getattr(kind, '__name__', kind)}, got {value!r} ({source})"
-    )
-    if value is None:
-        if isinstance(kind, str) and kind.endswith("?"):
-            return None
-        raise bad
-    if isinstance(kind, str) and kind.endswith("?"):
-        kind = kind[:-1]
-        kind = {"str": str, "int": int}.get(kind, kind)
-        if value == "":
-            return None
-    from_text = isinstance(value, str) and source.startswith("--set")
-    if kind is bool:
-        if from_text and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        if isinstance(value, bool):
-            return value
-        raise bad
-    if kind is int:
-        if from_text:
-            try:
-                return int(value)
-            except ValueError:
-                raise bad from None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise bad
-    if kind is float:
-        if from_text:
-            try:
-                return float(value)
-            except ValueError:
-                raise bad from None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise bad
-    if kind == "date":
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise bad from None
-    if kind == "list[int]":
-        if from_text:
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        try:
-            if isinstance(value, list) and all(not isinstance(v, bool) for v in value):
-                return [int(v) for v in value]
-        except (TypeError, ValueError):
-            pass
-        raise bad
-    if kind == "list[str]":
-        if from_text:
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        raise bad
-    if kind is str:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise bad
-    raise bad
 
 
 @dataclass(frozen=True)
@@ -283,7 +210,7 @@ def load_config(conf: str | Path, overrides: Iterable[str] = ()) -> Config:
                 raise UserError(
                     f"unknown config key {key!r} in {source}; see README 'Configuration'"
                 )
-            values[key] = _coerce(key, SPEC[key][0], value, source)
+            values[key] = coerce(key, SPEC[key][0], value, source)
     missing = [k for k in SPEC if k not in values]
     if missing:
         raise UserError(
@@ -292,94 +219,6 @@ def load_config(conf: str | Path, overrides: Iterable[str] = ()) -> Config:
     cfg = Config(values=values, spark=spark, sources=tuple(s for s, _ in layers))
     validate(cfg)
     return cfg
-
-
-def validate(cfg: Config) -> None:
-    """Value checks beyond types; each failure names the key and what to set."""
-    v = cfg.values
-    try:
-        ZoneInfo(v["time.zone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(
-            f"time.zone {v['time.zone']!r} is not an IANA zone (e.g. Europe/London)"
-        ) from None
-    if v["tokenisation.period"] != "month":
-        raise UserError("tokenisation.period must be 'month' (METHOD 3.1)")
-    if not v["tokenisation.key_file"] and not v["tokenisation.key_env"]:
-        raise UserError(
-            "set tokenisation.key_file or tokenisation.key_env to provide the token key"
-        )
-    if v["origins.level"] not in ORIGIN_LEVELS:
-        raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
-    if v["ingest.input_format"] not in ("csv", "parquet"):
-        raise UserError("ingest.input_format must be csv or parquet")
-    for key in (
-        "ingest.max_lateness_days",
-        "origins.min_nights",
-        "origins.min_work_days",
-        "quality.volume_history",
-        "run.progress_seconds",
-    ):
-        if v[key] < 0:
-            raise UserError(f"{key} must be >= 0")
-    for key in (
-        "release.k_min",
-        "release.rounding",
-        "generate.subscribers",
-        "generate.days",
-        "run.batch_days",
-    ):
-        if v[key] < 1:
-            raise UserError(f"{key} must be >= 1")
-    for key in (
-        "presence.bridge_same_area_minutes",
-        "presence.bridge_other_area_minutes",
-        "presence.edge_minutes",
-    ):
-        # presence of a date reads the events of the dates next to it: no stay may reach further
-        if not 0 <= v[key] <= MAX_STAY_MINUTES:
-            raise UserError(f"{key} must be between 0 and {MAX_STAY_MINUTES} (one day)")
-    bands = v["presence.dwell_bands_minutes"]
-    if not bands or any(b < 1 for b in bands) or bands != sorted(set(bands)):
-        raise UserError(
-            "presence.dwell_bands_minutes must be increasing positive minutes, e.g. [60, 180, 360]"
-        )
-    for key in ("quality.max_quarantine_rate", "quality.min_coverage", "generate.fault_rate"):
-        if not 0 <= v[key] <= 1:
-            raise UserError(f"{key} must be between 0 and 1")
-    _validate_dp(v)
-    if not v["subscribers.home_mccs"] or any(
-        len(m) != 3 or not m.isdigit() for m in v["subscribers.home_mccs"]
-    ):
-        raise UserError("subscribers.home_mccs must be a list of 3-digit MCCs, e.g. ['234', '235']")
-
-
-def _validate_dp(v: Mapping[str, Any]) -> None:
-    """METHOD 7.1: the privacy mode, mechanism, positive budgets, shares in (0, 1), bounds."""
-    if v["release.privacy"] not in PRIVACY_MODES:
-        raise UserError(f"release.privacy must be one of {', '.join(PRIVACY_MODES)}")
-    if v["dp.mechanism"] not in DP_MECHANISMS:
-        raise UserError(f"dp.mechanism must be one of {', '.join(DP_MECHANISMS)}")
-    for key in (
-        "dp.rho_per_day",
-        "dp.epsilon_per_day",
-        "dp.epsilon_weights",
-        "dp.max_rho_per_period",
-        "dp.max_epsilon_per_period",
-    ):
-        if not v[key] > 0:
-            raise UserError(f"{key} must be a positive budget")
-    for key in ("dp.hourly_share", "dp.delta"):
-        if not 0 < v[key] < 1:
-            raise UserError(f"{key} must be between 0 and 1 (both excluded)")
-    for key in ("dp.max_hour_cells", "dp.max_day_areas"):
-        if v[key] < 1:
-            raise UserError(f"{key} must be >= 1")
-    if v["dp.test_seed"] is not None and v["run.production"]:
-        raise UserError(
-            "dp.test_seed is for tests only and is refused in a production profile "
-            "(run.production: true): remove dp.test_seed"
-        )
 
 
 def parse_date(text: str, what: str = "--date") -> dt.date:

@@ -3,10 +3,10 @@
 `gate_inputs` reads the candidate tables of the dates and everything the checks compare them with
 (audit tables, ingest log, areas, previous releases), each once for the batch; `measure` turns
 them into the frames the suites of expectations/ validate (for every date at once: gate.split),
-each date's suite parameters and the measures of its report. A date's volume is not among them:
-its history holds the earlier dates of the batch that pass (gate.verdicts). Frames cached here
-are cached through `persisted`, which releases them when the release attempt ends, however it
-ends.
+each date's suite parameters and the measures of its report (the breakdowns' of METHOD 5.3:
+gate.breakdowns). A date's volume is not among them: its history holds the earlier dates of the
+batch that pass (gate.verdicts). Frames cached here are cached through `persisted`, which
+releases them when the release attempt ends, however it ends.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from footfall.core import calendar, lake, tables
 from footfall.core import columns as C
 from footfall.core.config import Config
 from footfall.core.errors import UserError
-from footfall.gate import measures, split
+from footfall.gate import breakdowns, measures, split
+from footfall.gate.breakdowns import BREAKDOWNS
 from footfall.gate.split import BatchFrame
-from footfall.stages.dwell import band_labels
 
 Cache = Callable[[DataFrame], DataFrame]
 GROUP_HOURLY = (C.DATE, C.HOUR, C.AREA_ID)  # disclosure groups (METHOD 7)
@@ -35,22 +35,6 @@ GROUP_DAILY = (C.DATE, C.AREA_ID)
 # The gate's frames are aggregates: in one cached partition (demo scale: a few MB) no check
 # shuffles; national-scale batches get a partition per this many bytes of candidate files.
 BYTES_PER_PARTITION = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """A daily breakdown of METHOD 5.3, gated and published with origin-presence (METHOD 8)."""
-
-    released: tables.Table
-    candidate: tables.Table
-    audit: tables.Table
-    part: str  # the column of its parts (dwell_band, visitor_class)
-
-
-BREAKDOWNS = (
-    Breakdown(tables.RELEASED_DWELL, tables.CANDIDATE_DWELL, tables.AUDIT_DWELL, C.DWELL_BAND),
-    Breakdown(tables.RELEASED_CLASS, tables.CANDIDATE_CLASS, tables.AUDIT_CLASS, C.VISITOR_CLASS),
-)
 
 
 @contextlib.contextmanager
@@ -158,17 +142,8 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
             released, dates[-1], cfg["quality.volume_history"] + span_days
         ),
         parts=parts,
-        part_rows=_part_rows(dates, {name: rows for name, (rows, _) in parts.items()}),
+        part_rows=breakdowns.part_rows(dates, {name: rows for name, (rows, _) in parts.items()}),
     )
-
-
-def _part_rows(dates: list[dt.date], frames: dict[str, DataFrame]) -> dict[dt.date, dict]:
-    """Candidate rows of every breakdown per date (one small job per breakdown)."""
-    out: dict[dt.date, dict[str, int]] = {d: dict.fromkeys(frames, 0) for d in dates}
-    for name, df in frames.items():
-        for r in df.groupBy(C.DATE).count().collect():
-            out[r[C.DATE]][name] = int(r["count"])
-    return out
 
 
 def _counts(hourly: DataFrame, daily: DataFrame) -> dict[dt.date, DateCounts]:
@@ -217,17 +192,8 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
              for b in BREAKDOWNS}  # fmt: skip
     ingest = [r.asDict() for r in inp.ingest.drop("files", "failed_files").collect()]
     ingest.sort(key=lambda r: r[C.LANDING_DATE])
+    frames = _frames(spark, inp, support_hourly, support_daily, parts)
     hourly, daily = tables.RELEASED_HOURLY.name, tables.RELEASED_DAILY.name
-    owners = {x: [d for d in inp.dates if x in inp.landing_days[d]] for x in _days(inp)}
-    frames = {
-        (hourly, "rows"): split.by_date(inp.hourly),
-        (hourly, "support"): split.by_date(support_hourly),
-        (daily, "rows"): split.by_date(inp.daily),
-        (daily, "support"): split.by_date(support_daily),
-        (tables.INGEST_LOG.name, "rows"): split.by_owner(spark, inp.ingest, C.LANDING_DATE, owners),
-    }
-    for name, p in parts.items():
-        frames.update({(name, f): split.by_date(df) for f, df in p.frames.items()})
     params, facts = {}, {}
     for d in inp.dates:
         n = inp.counts[d]
@@ -259,32 +225,34 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
     return Measured(frames, params, facts, notes)
 
 
-@dataclass(frozen=True)
-class _Part:
-    """What the gate measures of one breakdown for a batch of dates."""
-
-    frames: dict[str, DataFrame]  # rows, support, groups
-    stats: dict[dt.date, measures.SupportStats]
-    notes: dict[dt.date, dict[split.Key, str]]
-
-
-def _measure_part(b: Breakdown, inp: GateInputs, k_min: int, rounding: int, cache: Cache) -> _Part:
-    """A breakdown's rows, its support (traced in its audit table) and its (date, area) groups
-    beside the daily origin-presence `all`, with the notes of the values out of line."""
-    rows, audit = inp.parts[b.released.name]
-    support = cache(measures.with_support(rows, audit, GROUP_DAILY, b.part).coalesce(1))
-    groups = cache(measures.breakdown_groups(rows, inp.daily, b.part).coalesce(1))
-    stats = measures.support_stats(support, audit, k_min, b.part)
-    below = measures.below_k_min(
-        support, k_min, GROUP_DAILY, [d for d, s in stats.items() if s.below_k_min], part=b.part
-    )
-    off = measures.group_notes(groups, rounding)
-    name = b.released.name
-    notes = {
-        d: {(name, "k_min"): below.get(d, ""), **{(name, c): t for c, t in off.get(d, {}).items()}}
-        for d in inp.dates
+def _frames(
+    spark: SparkSession,
+    inp: GateInputs,
+    support_hourly: DataFrame,
+    support_daily: DataFrame,
+    parts: dict[str, breakdowns.Part],
+) -> dict[split.Key, BatchFrame]:
+    """Per (suite table, frame), what its checks read, for every date of the batch."""
+    hourly, daily = tables.RELEASED_HOURLY.name, tables.RELEASED_DAILY.name
+    owners = {x: [d for d in inp.dates if x in inp.landing_days[d]] for x in _days(inp)}
+    frames = {
+        (hourly, "rows"): split.by_date(inp.hourly),
+        (hourly, "support"): split.by_date(support_hourly),
+        (daily, "rows"): split.by_date(inp.daily),
+        (daily, "support"): split.by_date(support_daily),
+        (tables.INGEST_LOG.name, "rows"): split.by_owner(spark, inp.ingest, C.LANDING_DATE, owners),
     }
-    return _Part({"rows": rows, "support": support, "groups": groups}, stats, notes)
+    for name, p in parts.items():
+        frames.update({(name, f): split.by_date(df) for f, df in p.frames.items()})
+    return frames
+
+
+def _measure_part(
+    b: breakdowns.Breakdown, inp: GateInputs, k_min: int, rounding: int, cache: Cache
+) -> breakdowns.Part:
+    """One breakdown's measures (gate.breakdowns), from the batch's rows of it."""
+    rows, audit = inp.parts[b.released.name]
+    return breakdowns.measure_part(b, rows, audit, inp.daily, inp.dates, k_min, rounding, cache)
 
 
 def _days(inp: GateInputs) -> list[dt.date]:
@@ -314,17 +282,5 @@ def suite_params(
         "max_quarantine_rate": cfg["quality.max_quarantine_rate"],
         "landing_days": [d.isoformat() for d in landing_days],
         "landing_days_text": ", ".join(d.isoformat() for d in landing_days),
-        **_part_values(cfg["presence.dwell_bands_minutes"]),
-    }
-
-
-def _part_values(bounds: list[int]) -> dict[str, Any]:
-    """The allowed dwell bands and visitor classes (METHOD 5.3), with `all` and `other`."""
-    extra = [C.ORIGIN_ALL, C.ORIGIN_OTHER]
-    bands, classes = [*band_labels(bounds), *extra], [*C.VISITOR_CLASSES, *extra]
-    return {
-        "dwell_bands": bands,
-        "dwell_bands_text": ", ".join(bands),
-        "visitor_classes": classes,
-        "visitor_classes_text": ", ".join(classes),
+        **breakdowns.part_values(cfg["presence.dwell_bands_minutes"]),
     }

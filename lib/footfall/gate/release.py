@@ -25,7 +25,7 @@ from footfall.core import lake, tables
 from footfall.core.calendar import span
 from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
-from footfall.gate import candidates, dp_gate, outcomes, report, suites
+from footfall.gate import breakdowns, candidates, dp_gate, outcomes, report, suites
 from footfall.gate.verdicts import Verdict, judge
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
             verdicts, spends = dp_gate.judge(spark, cfg, inp, verdicts)
         passing = {d: ids[d] for d in dates if verdicts[d].passed}
         frames = [(inp.hourly, tables.RELEASED_HOURLY), (inp.daily, tables.RELEASED_DAILY)]
-        frames += [(inp.parts[b.released.name][0], b.released) for b in candidates.BREAKDOWNS]
+        frames += [(inp.parts[b.released.name][0], b.released) for b in breakdowns.BREAKDOWNS]
         published = publish(cfg, frames, passing) if passing else {}
         if spends:
             dp_gate.record(spark, cfg, spends, passing)

@@ -1,7 +1,7 @@
 """The data steward's release report (METHOD 9): one self-contained HTML page per date.
 
 The page says whether the date was released or blocked, which check failed and by how much, and
-shows the measures behind the checks; charts are PNG files next to it.
+shows the measures behind the checks; charts are PNG files next to it (gate.report_charts).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from footfall.core import columns as C
 from footfall.core import html
 from footfall.core.html import escape
 from footfall.gate.measures import Coverage, SupportStats, Volume
+from footfall.gate.report_charts import chart_quarantine, chart_volume
 
 log = logging.getLogger(__name__)
 
@@ -44,59 +45,6 @@ class ReportFacts:
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
-
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _chart_volume(
-    folder: Path, date: dt.date, volume: Volume, passed: bool, tolerance: float | None
-) -> str:
-    plt = _plt()
-    history = volume.history or []
-    labels = [d.isoformat()[5:] for d, _ in history] + [date.isoformat()[5:]]
-    values = [t for _, t in history] + [volume.total]
-    colours = ["#8aa1b8"] * len(history) + ["#1e7d3a" if passed else "#c62828"]
-    fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
-    ax.bar(labels, values, color=colours)
-    if volume.median and tolerance is not None:
-        low, high = volume.median * (1 - tolerance), volume.median * (1 + tolerance)
-        ax.axhspan(low, high, color="#1e7d3a", alpha=0.08, label=f"tolerance ±{tolerance:.0%}")
-    if volume.median:
-        ax.axhline(
-            volume.median,
-            color="#1d2733",
-            linestyle="--",
-            linewidth=1,
-            label=f"median of previous ({volume.median:g})",
-        )
-        ax.legend(loc="lower left", fontsize=8)
-    ax.set_title("Daily visitors ('all', all areas): this date vs previous releases", fontsize=10)
-    ax.tick_params(axis="x", labelsize=8, rotation=45)
-    ax.tick_params(axis="y", labelsize=8)
-    fig.tight_layout()
-    fig.savefig(folder / "volume.png")
-    plt.close(fig)
-    return "volume.png"
-
-
-def _chart_quarantine(folder: Path, reasons: dict[str, int]) -> str:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
-    ax.barh(list(reasons), list(reasons.values()), color="#b26a00")
-    ax.invert_yaxis()
-    ax.set_title("Quarantined rows by reason (landing days feeding this date)", fontsize=10)
-    ax.tick_params(labelsize=8)
-    fig.tight_layout()
-    fig.savefig(folder / "quarantine.png")
-    plt.close(fig)
-    return "quarantine.png"
 
 
 def _failed(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,10 +159,10 @@ def _quarantine_reasons(ingest: list[dict[str, Any]]) -> dict[str, int]:
 
 def _charts_section(folder: Path, date: dt.date, facts: ReportFacts, passed: bool) -> str:
     """The volume chart, and the quarantine chart when a row was quarantined."""
-    charts = [_chart_volume(folder, date, facts.volume, passed, facts.volume_tolerance)]
+    charts = [chart_volume(folder, date, facts.volume, passed, facts.volume_tolerance)]
     reasons = _quarantine_reasons(facts.ingest)
     if any(reasons.values()):
-        charts.append(_chart_quarantine(folder, reasons))
+        charts.append(chart_quarantine(folder, reasons))
     else:
         (folder / "quarantine.png").unlink(missing_ok=True)
     images = "".join(f'<img src="{c}" alt="{c}">' for c in charts)

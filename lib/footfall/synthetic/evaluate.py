@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import logging
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
@@ -99,6 +99,37 @@ def _accuracy(row, name: str) -> dict:
     }
 
 
+def _truth_tokens(per_period: DataFrame, keys: DataFrame) -> DataFrame:
+    """The true home and work area of every (token, period), tokened the way ingest did."""
+    return with_tokens(per_period, keys, C.IMSI, C.PERIOD, C.TOKEN).select(
+        C.TOKEN,
+        C.PERIOD,
+        F.col(C.HOME_AREA_ID).alias("true_home_area_id"),
+        F.col(C.WORK_AREA_ID).alias("true_work_area_id"),
+    )
+
+
+def _homes_row(
+    spark: SparkSession, cfg: Config, truth_tokens: DataFrame, periods: list[str]
+) -> Row:
+    """home_accuracy's row over the subscribers the origins table saw in the periods."""
+    origins = lake.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
+    # only subscribers seen in the period count (the origins table lists every one seen)
+    seen = origins.where(F.col(C.PERIOD).isin(periods))
+    return home_accuracy(
+        seen, truth_tokens.join(seen.select(C.TOKEN, C.PERIOD), [C.TOKEN, C.PERIOD])
+    ).first()
+
+
+def _by_hour(hourly_cells: DataFrame) -> list[dict]:
+    """The hourly errors by hour of day, in percent."""
+    return [
+        {"hour": r[C.HOUR], "cells": r["cells"], "median_ape_pct": _pct(r["median_ape"]),
+         "median_bias_pct": _pct(r["median_bias"]), "mean_bias_pct": _pct(r["mean_bias"])}
+        for r in error_figures(hourly_cells, C.HOUR).collect()
+    ]  # fmt: skip
+
+
 def run_evaluate(
     spark: SparkSession, cfg: Config, d1: dt.date, d2: dt.date, master_key: bytes
 ) -> dict:
@@ -109,18 +140,8 @@ def run_evaluate(
     homes = all_homes.where(~F.col("is_roamer"))
     per_period = homes.crossJoin(spark.createDataFrame([(p,) for p in periods], [C.PERIOD]))
     keys = period_keys_frame(spark, master_key, periods)
-    truth_tokens = with_tokens(per_period, keys, C.IMSI, C.PERIOD, C.TOKEN).select(
-        C.TOKEN,
-        C.PERIOD,
-        F.col(C.HOME_AREA_ID).alias("true_home_area_id"),
-        F.col(C.WORK_AREA_ID).alias("true_work_area_id"),
-    )
-    origins = lake.read_required(spark, cfg, tables.ORIGINS, "run `footfall origins` first")
-    # only subscribers seen in the period count (the origins table lists every one seen)
-    seen = origins.where(F.col(C.PERIOD).isin(periods))
-    homes_row = home_accuracy(
-        seen, truth_tokens.join(seen.select(C.TOKEN, C.PERIOD), [C.TOKEN, C.PERIOD])
-    ).first()
+    truth_tokens = _truth_tokens(per_period, keys)
+    homes_row = _homes_row(spark, cfg, truth_tokens, periods)
 
     in_range = F.col(C.DATE).between(F.lit(d1), F.lit(d2))
     daily = lake.read_required(spark, cfg, tables.RELEASED_DAILY, "run `footfall release` first")
@@ -129,11 +150,7 @@ def run_evaluate(
     t_hourly = _truth(spark, cfg, "presence_hourly").withColumn(C.DATE, F.to_date(C.DATE))
     daily_cells = cell_errors(daily.where(in_range), t_daily, [C.DATE, C.AREA_ID])
     hourly_cells = cell_errors(hourly.where(in_range), t_hourly, [C.DATE, C.HOUR, C.AREA_ID])
-    by_hour = [
-        {"hour": r[C.HOUR], "cells": r["cells"], "median_ape_pct": _pct(r["median_ape"]),
-         "median_bias_pct": _pct(r["median_bias"]), "mean_bias_pct": _pct(r["mean_bias"])}
-        for r in error_figures(hourly_cells, C.HOUR).collect()
-    ]  # fmt: skip
+    by_hour = _by_hour(hourly_cells)
     result = {
         "range": f"{d1} .. {d2}",
         "subscribers_evaluated": homes_row["subscribers"],

@@ -1,7 +1,8 @@
 """`footfall generate` (METHOD 10): a synthetic country's data, the exam the pipeline sits.
 
-The job: build the world (`world`, `gravity`, `clock`), its people and their days (`people`,
-`schedule`), inject the intervention (`intervention`), then write under `--out`:
+The job: check the generate.* values and build the world (`generate_world`, from `world` and
+`clock`; `gravity`), its people and their days (`people`, `schedule`), inject the intervention
+(`generate_world`, `intervention`), then write under `--out`:
 `reference/` (`reference`: areas.csv, cells.csv, subscribers.csv), `ground_truth/` (`truth`,
 intervention.json, faults.json, summary.json) and `landing/events/` (the subscribers' `events`
 as `landing` lines with `faults`). The same seed and config give the same files.
@@ -20,12 +21,18 @@ from pyspark.sql import DataFrame, SparkSession
 
 from footfall.core import columns as C
 from footfall.core.config import Config
-from footfall.core.errors import UserError
-from footfall.synthetic.clock import DAYS_SCHEMA, day_bins, first_midnight
+from footfall.synthetic.clock import DAYS_SCHEMA, first_midnight
 from footfall.synthetic.events import subscriber_events
 from footfall.synthetic.faults import DUPLICATE, KINDS, FaultRates, invalid_cell
+from footfall.synthetic.generate_world import (
+    World,
+    build_world,
+    check_values,
+    intervened,
+    log_world,
+)
 from footfall.synthetic.gravity import gravity_frame
-from footfall.synthetic.intervention import Intervention, intervene
+from footfall.synthetic.intervention import Intervention
 from footfall.synthetic.landing import landing_counts, landing_days, landing_lines, write_landing
 from footfall.synthetic.people import people_frame
 from footfall.synthetic.reference import write_areas, write_cells, write_subscribers
@@ -38,15 +45,7 @@ from footfall.synthetic.truth import (
     residents,
     stays_daily,
 )
-from footfall.synthetic.world import (
-    Area,
-    Cell,
-    CellPlan,
-    area_ids,
-    build_areas,
-    build_cells,
-    cells_by_day,
-)
+from footfall.synthetic.world import area_ids, cells_by_day
 
 log = logging.getLogger(__name__)
 SPILL = StorageLevel.MEMORY_AND_DISK
@@ -72,20 +71,6 @@ class OutputFolders:
         return folders
 
 
-@dataclass(frozen=True)
-class World:
-    """The driver-side world of one run: geography, network plan, calendar and seed."""
-
-    areas: list[Area]
-    cells: list[Cell]
-    plan: CellPlan
-    roamers: int
-    start: dt.date
-    days: int
-    bins: list[tuple]  # clock.day_bins
-    seed: int
-
-
 def run_generate(
     spark: SparkSession,
     cfg: Config,
@@ -96,18 +81,18 @@ def run_generate(
     seed: int,
 ) -> dict:
     """Write reference files, landing events and ground truth under `out`; return a summary."""
-    _check(cfg, subscribers, days)
+    check_values(cfg, subscribers, days)
     folders = OutputFolders.under(out)
-    world = _world(cfg, subscribers, days, start, seed)
+    world = build_world(cfg, subscribers, days, start, seed)
     write_areas(folders.reference / "areas.csv", world.areas)
     write_cells(folders.reference / "cells.csv", world.cells, world.areas)
-    _log_world(world)
+    log_world(world)
 
     gravity = gravity_frame(spark, world.areas)
     day_frame = spark.createDataFrame(world.bins, DAYS_SCHEMA)
     people = people_frame(spark, world.areas, world.roamers, days, gravity, seed).persist(SPILL)
     base_days = person_days_frame(people, day_frame, gravity, seed).persist(SPILL)
-    person_days, intervention = _intervene(base_days, world, cfg)
+    person_days, intervention = intervened(base_days, world, cfg)
     person_days = person_days.persist(SPILL)
     rates = FaultRates(
         cfg["generate.fault_rate"], cfg["generate.duplicate_rate"], cfg["generate.late_rate"]
@@ -140,94 +125,6 @@ def run_generate(
         "reference": str(folders.reference),
         "ground_truth": str(folders.truth),
     }
-
-
-# ---------------------------------------------------------------- checks and the world
-
-
-def _check(cfg: Config, subscribers: int, days: int) -> None:
-    """Value checks of the generate.* keys; each failure names the key to fix."""
-    if subscribers < 1 or days < 1:
-        raise UserError("generate needs --subscribers >= 1 and --days >= 1")
-    for key in ("generate.regions", "generate.districts_per_region", "generate.areas_per_district"):
-        if cfg[key] < 1:
-            raise UserError(f"{key} must be >= 1")
-    if cfg["generate.files_per_day"] < 1:
-        raise UserError("generate.files_per_day must be >= 1")
-    for key in ("generate.roamer_share", "generate.duplicate_rate", "generate.late_rate"):
-        if not 0 <= cfg[key] <= 1:
-            raise UserError(f"{key} must be between 0 and 1")
-    if len(C.QUARANTINE_REASONS) * cfg["generate.fault_rate"] + cfg["generate.duplicate_rate"] > 1:
-        raise UserError("generate.fault_rate x 6 + generate.duplicate_rate must be <= 1")
-    if cfg["generate.intervention_uplift"] < 0:
-        raise UserError("generate.intervention_uplift must be >= 0")
-
-
-def _world(cfg: Config, subscribers: int, days: int, start: dt.date, seed: int) -> World:
-    """Areas sized for `subscribers`, their cells, the roamers and the local hour bins."""
-    areas = build_areas(
-        cfg["generate.regions"],
-        cfg["generate.districts_per_region"],
-        cfg["generate.areas_per_district"],
-        subscribers,
-        seed,
-    )
-    ids = [a.area_id for a in areas]
-    iv_area = cfg["generate.intervention_area"]
-    if iv_area and iv_area not in ids:
-        raise UserError(
-            f"generate.intervention_area {iv_area} is not a generated area "
-            f"({ids[0]} .. {ids[-1]}); choose one of them or leave it empty"
-        )
-    cells, plan = build_cells(areas, start, days, seed)
-    roamers = round(cfg["generate.roamer_share"] * sum(a.subscribers for a in areas))
-    bins = day_bins(start, days, cfg.zone)
-    return World(areas, cells, plan, roamers, start, days, bins, seed)
-
-
-def _log_world(world: World) -> None:
-    log.info(
-        "generate: %d areas, %d cell versions, %d people, %d subscribers, %d roamers, "
-        "%d days from %s",
-        len(world.areas),
-        len(world.cells),
-        sum(a.population for a in world.areas),
-        sum(a.subscribers for a in world.areas),
-        world.roamers,
-        world.days,
-        world.start,
-    )
-
-
-def _intervene(base_days: DataFrame, world: World, cfg: Config) -> tuple[DataFrame, Intervention]:
-    """Person-days with the configured intervention injected (if it falls in the days)."""
-    area_id, date = cfg["generate.intervention_area"], cfg["generate.intervention_date"]
-    person_days, intervention = intervene(
-        base_days,
-        world.areas,
-        area_id,
-        date,
-        world.start,
-        world.days,
-        cfg["generate.intervention_uplift"],
-        world.seed,
-    )
-    if intervention.injected:
-        log.info(
-            "generate: intervention %s from %s: %d extra visits, uplift %.4f",
-            area_id,
-            date,
-            intervention.added,
-            intervention.uplift,
-        )
-    elif area_id:
-        log.warning(
-            "generate: intervention date %s is outside %s .. %s; none injected",
-            date,
-            world.start,
-            world.start + dt.timedelta(days=world.days - 1),
-        )
-    return person_days, intervention
 
 
 # ---------------------------------------------------------------- outputs
