@@ -16,6 +16,7 @@ from footfall.privacy.tokens import (
     padded_keys,
     period_keys_frame,
     python_token,
+    token_text,
     with_tokens,
 )
 from pyspark.sql import functions as F
@@ -82,7 +83,10 @@ def test_spark_tokens_equal_python_tokens_per_period_and_null_without_a_key(spar
         (5, IMSI_A, None),
     ]
     df = spark.createDataFrame(pairs, "id int, imsi string, period string")
-    got = {r.id: r.token for r in with_tokens(df, keys, "imsi", "period", "token").collect()}
+    tokens = with_tokens(df, keys, "imsi", "period", "token")
+    assert dict(tokens.dtypes)["token"] == "binary"  # the 16 bytes (METHOD 3.1)
+    text = tokens.select("id", token_text(F.col("token")).alias("token"))
+    got = {r.id: r.token for r in text.collect()}
     assert got == {
         1: TOKEN_A_2026_03,
         2: TOKEN_A_2026_10,

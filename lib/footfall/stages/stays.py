@@ -169,7 +169,6 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
             _interval(t, own_end, area),
             _interval(next_start, F.when(next_t.isNotNull() & ~bridged, next_t), next_area),
         )
-        kept = F.filter(pieces, lambda p: p[END].isNotNull() & (p[START] < p[END]))
         return (
             events.select(
                 C.TOKEN,
@@ -180,8 +179,12 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
                 F.lead(F.unix_micros(C.EVENT_TIME)).over(order).alias("_next_t"),
                 F.lead(C.AREA_ID).over(order).alias("_next_area"),
             )  # fmt: skip
-            .select(C.TOKEN, C.MCC, F.explode(kept).alias("_interval"))
+            .select(C.TOKEN, C.MCC, F.explode(pieces).alias("_interval"))
             .select(C.TOKEN, C.MCC, "_interval.*")
+            # a plain filter after the explode, not F.filter on the array: a lambda of a
+            # higher-order function is interpreted row by row, this is compiled (stays of the
+            # 10M bench: 66 -> 38 CPU s)
+            .where(F.col(END).isNotNull() & (F.col(START) < F.col(END)))
         )
 
     return _apply
