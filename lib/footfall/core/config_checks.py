@@ -20,6 +20,22 @@ DP_MECHANISMS = ("gaussian", "laplace")
 MAX_STAY_MINUTES = 1440
 
 
+NON_NEGATIVE = (
+    "ingest.max_lateness_days",
+    "origins.min_nights",
+    "origins.min_work_days",
+    "quality.volume_history",
+    "run.progress_seconds",
+)
+POSITIVE = (
+    "release.k_min",
+    "release.rounding",
+    "generate.subscribers",
+    "generate.days",
+    "run.batch_days",
+)
+
+
 def coerce(key: str, kind: Any, value: Any, source: str) -> Any:
     """Check (and for --set strings, parse) one value against its declared type."""
     bad = UserError(
@@ -115,24 +131,10 @@ def validate(cfg: Config) -> None:
         raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
     if v["ingest.input_format"] not in ("csv", "parquet"):
         raise UserError("ingest.input_format must be csv or parquet")
-    for key in (
-        "ingest.max_lateness_days",
-        "origins.min_nights",
-        "origins.min_work_days",
-        "quality.volume_history",
-        "run.progress_seconds",
-    ):
-        if v[key] < 0:
-            raise UserError(f"{key} must be >= 0")
-    for key in (
-        "release.k_min",
-        "release.rounding",
-        "generate.subscribers",
-        "generate.days",
-        "run.batch_days",
-    ):
-        if v[key] < 1:
-            raise UserError(f"{key} must be >= 1")
+    lowest = {key: 0 for key in NON_NEGATIVE} | {key: 1 for key in POSITIVE}
+    for key, low in lowest.items():
+        if v[key] < low:
+            raise UserError(f"{key} must be >= {low}")
     for key in (
         "presence.bridge_same_area_minutes",
         "presence.bridge_other_area_minutes",
