@@ -18,10 +18,15 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,6 +285,115 @@ def _described(w: Path, scale: float, s: dict) -> dict:
     }
 
 
+# ---------------------------------------------------------------- loopback cluster
+
+EXECUTOR_CLASS = "CoarseGrainedExecutorBackend"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _alive_workers(ui: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json/", timeout=2) as r:
+            return int(json.load(r).get("aliveworkers", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+@contextmanager
+def loopback_cluster(cores: int, memory: str) -> Iterator[str]:
+    """A Spark standalone master and one worker (cores, memory) on 127.0.0.1, as
+    scripts/cluster_demo.sh starts them; yields the master URL, stops both on exit. The bench's
+    stages then run their driver in the measured process and their executor in the worker's, so
+    the driver's memory is measured alone (issue 14)."""
+    spark_class = str(ROOT / ".venv" / "bin" / "spark-class")
+    run_dir = Path(tempfile.mkdtemp(prefix="footfall-bench-cluster-"))
+    port, ui = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("FOOTFALL_TOKEN_KEY",)}
+    env.update(
+        SPARK_LOCAL_IP="127.0.0.1",
+        SPARK_MASTER_HOST="127.0.0.1",
+        SPARK_DAEMON_MEMORY="512m",
+        SPARK_LOCAL_DIRS=str(run_dir / "local"),
+    )
+    url = f"spark://127.0.0.1:{port}"
+    daemons = [
+        subprocess.Popen(
+            [
+                spark_class,
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--webui-port",
+                str(ui),
+            ],
+            env=env,
+            stdout=open(run_dir / "master.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+    ]
+    try:
+        daemons.append(
+            subprocess.Popen(
+                [
+                    spark_class,
+                    "org.apache.spark.deploy.worker.Worker",
+                    url,
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    str(cores),
+                    "--memory",
+                    memory,
+                    "--webui-port",
+                    str(_free_port()),
+                    "--work-dir",
+                    str(run_dir / "worker"),
+                ],
+                env=env,
+                stdout=open(run_dir / "worker.log", "w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+        for _ in range(120):
+            if _alive_workers(ui) >= 1:
+                break
+            if any(d.poll() is not None for d in daemons):
+                raise SystemExit(f"bench: a Spark daemon died; see {run_dir}")
+            time.sleep(1)
+        else:
+            raise SystemExit(f"bench: the worker did not register in 120 s; see {run_dir}")
+        log(f"loopback cluster {url}: 1 worker, {cores} cores, {memory} (logs {run_dir})")
+        yield url
+    finally:
+        for d in reversed(daemons):
+            d.terminate()
+        for d in daemons:
+            try:
+                d.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                d.kill()
+
+
+def _executors() -> list[int]:
+    """Pids of the Spark executor JVMs on this machine (a loopback cluster's)."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if EXECUTOR_CLASS in (p / "cmdline").read_text(errors="replace"):
+                    out.append(int(p.name))
+            except OSError:
+                continue
+    return out
+
+
 # ---------------------------------------------------------------- one measured process
 
 
@@ -323,15 +437,17 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured(cmd: list[str], log_path: Path) -> dict:
-    """Run cmd under /usr/bin/time -v, polling the process tree's resident memory and CPU time.
+def measured(cmd: list[str], log_path: Path, executors: bool = False) -> dict:
+    """Run cmd under /usr/bin/time -v, polling the process tree's resident memory and CPU time;
+    with executors (a loopback cluster), the executor JVMs' too, apart: the tree is then the
+    driver alone, and CPU counts both.
 
     CPU seconds are the last reading of each process of the tree (the JVM is not a waited-for
     child, so rusage never sees it): up to one poll interval of each process's end is missed.
     Unlike wall time they hardly grow when other work shares the machine."""
     time_out = log_path.with_suffix(".time")
     full = ["/usr/bin/time", "-v", "-o", str(time_out), *cmd]
-    peak_tree = peak_java = peak_python = 0
+    peak_tree = peak_java = peak_python = peak_exec = 0
     cpu: dict[int, float] = {}
     t = time.monotonic()
     with open(log_path, "w") as fh:
@@ -344,6 +460,11 @@ def measured(cmd: list[str], log_path: Path) -> dict:
             peak_tree = max(peak_tree, sum(r for _, r in tree))
             peak_java = max([peak_java, *(r for c, r in tree if c == "java")])
             peak_python = max([peak_python, *(r for c, r in tree if c.startswith("python"))])
+            if executors:
+                ex = _executors()
+                for p in ex:
+                    cpu[p] = max(cpu.get(p, 0.0), _cpu_s(p))
+                peak_exec = max(peak_exec, sum(_rss(p)[1] for p in ex))
             time.sleep(POLL_S)
     wall = time.monotonic() - t
     text = time_out.read_text() if time_out.is_file() else ""
@@ -356,6 +477,7 @@ def measured(cmd: list[str], log_path: Path) -> dict:
         "peak_tree_rss_mib": round(peak_tree / 2**20, 1),
         "peak_java_rss_mib": round(peak_java / 2**20, 1),
         "peak_python_rss_mib": round(peak_python / 2**20, 1),
+        **({"peak_executor_rss_mib": round(peak_exec / 2**20, 1)} if executors else {}),
     }
 
 
@@ -448,7 +570,9 @@ def event_log(path: Path, top: int = 6) -> dict:
 # ---------------------------------------------------------------- one scale
 
 
-def run_stage(stage: str, items: list[str], conf: str, sets: list[str], out: Path) -> dict:
+def run_stage(
+    stage: str, items: list[str], conf: str, sets: list[str], out: Path, cluster: bool = False
+) -> dict:
     events_dir = out / "events" / stage
     events_dir.mkdir(parents=True, exist_ok=True)
     sets = [
@@ -471,7 +595,7 @@ def run_stage(stage: str, items: list[str], conf: str, sets: list[str], out: Pat
         "--out",
         str(result_path),
     ]
-    m = measured(cmd, out / f"{stage}.log")
+    m = measured(cmd, out / f"{stage}.log", executors=cluster)
     if m["rc"] != 0:
         tail = (out / f"{stage}.log").read_text().splitlines()[-15:]
         raise SystemExit(f"bench: stage {stage} failed (exit {m['rc']}):\n" + "\n".join(tail))
@@ -488,12 +612,17 @@ def run_stage(stage: str, items: list[str], conf: str, sets: list[str], out: Pat
     }
 
 
-def run_scale(scale: float, repeats: int, days: int, seed: int, conf: str) -> dict:
+def run_scale(
+    scale: float, repeats: int, days: int, seed: int, conf: str, cluster: list[str] | None = None
+) -> dict:
+    """One scale: generate (or reuse) its data, run the stages `repeats` times, check the meaning;
+    cluster: the spark.* settings of a loopback cluster to run the stages on (None: local mode)."""
     g = generate(scale, days, seed, conf)
     w = Path(g["work"])
     per_unit = int(spark_settings(conf, scale_sets(w))["shuffle_partitions"].split()[0])
     g["shuffle_partitions"] = per_unit * max(1, round(g["events"] / EVENTS_PER_PARTITION_UNIT))
     sets = [*scale_sets(w), f"spark.sql.shuffle.partitions={g['shuffle_partitions']}"]
+    sets += cluster or []
     # ingest, presence and release take their whole range in one command (footfall ingest /
     # presence / release --from --to, in run.batch_days passes: the release validates a pass's
     # dates together and publishes them in one Delta commit per table); origins goes by period
@@ -513,11 +642,14 @@ def run_scale(scale: float, repeats: int, days: int, seed: int, conf: str) -> di
         log(f"{g['scale']}: repeat {k + 1}/{repeats} (load {load:.2f})")
         run = {"repeat": k, "load_before": round(load, 2), "stages": {}}
         for stage in STAGES:
-            r = run_stage(stage, items[stage], conf, sets, out)
+            r = run_stage(stage, items[stage], conf, sets, out, cluster is not None)
             run["stages"][stage] = r
+            executor = r.get("peak_executor_rss_mib")
             log(
                 f"{g['scale']}: {stage:8s} {r['wall_s']:8.1f} s  (startup {r['startup_s']:.1f} s, "
-                f"peak {r['peak_tree_rss_mib']:.0f} MiB, shuffle "
+                f"peak {r['peak_tree_rss_mib']:.0f} MiB"
+                + (f" driver, {executor:.0f} MiB executor" if executor is not None else "")
+                + ", shuffle "
                 f"{(r['shuffle_write_bytes'] or 0) / 2**20:.1f} MiB"
                 + (f", blocked {r['blocked']}" if r["blocked"] else "")
                 + ")"
@@ -563,6 +695,10 @@ def medians(runs: list[dict]) -> dict:
             "cpu_s": statistics.median(r.get("cpu_s") or 0 for r in rs),
             "startup_s": statistics.median(r["startup_s"] for r in rs),
             "peak_tree_rss_mib": statistics.median(r["peak_tree_rss_mib"] for r in rs),
+            "peak_java_rss_mib": statistics.median(r.get("peak_java_rss_mib") or 0 for r in rs),
+            "peak_executor_rss_mib": statistics.median(
+                r.get("peak_executor_rss_mib") or 0 for r in rs
+            ),
             "maxrss_time_v_mib": statistics.median(r["maxrss_time_v_mib"] or 0 for r in rs),
             "shuffle_write_bytes": statistics.median(r["shuffle_write_bytes"] or 0 for r in rs),
             "walls": [r["wall_s"] for r in rs],
@@ -575,6 +711,8 @@ def medians(runs: list[dict]) -> dict:
         ),
         "startup_s": sum(out[s]["startup_s"] for s in STAGES),
         "peak_tree_rss_mib": max(out[s]["peak_tree_rss_mib"] for s in STAGES),
+        "peak_java_rss_mib": max(out[s]["peak_java_rss_mib"] for s in STAGES),
+        "peak_executor_rss_mib": max(out[s]["peak_executor_rss_mib"] for s in STAGES),
         "maxrss_time_v_mib": max(out[s]["maxrss_time_v_mib"] for s in STAGES),
         "shuffle_write_bytes": sum(out[s]["shuffle_write_bytes"] for s in STAGES),
         "walls": e2e,
@@ -605,6 +743,14 @@ def derive(scales: list[dict], cores: int) -> None:
                     (m["wall_s"] - pm["wall_s"]) * cores / 3600 / ((ev - prev["events"]) / 1e9), 3
                 )
         prev = s
+
+
+def _rss_cell(m: dict) -> str:
+    """Peak RSS: the measured process tree (in local mode the one JVM is driver and executor);
+    on a loopback cluster the driver's tree and, apart, the executor's."""
+    if m.get("peak_executor_rss_mib"):
+        return f"driver {m['peak_tree_rss_mib']:.0f}, executor {m['peak_executor_rss_mib']:.0f}"
+    return f"{m['peak_tree_rss_mib']:.0f}"
 
 
 def markdown(res: dict) -> str:
@@ -641,7 +787,7 @@ def markdown(res: dict) -> str:
                 f"| {s['scale']} (n={len(s['runs'])}, load {loads}) | {s['events']:,} | {stage} "
                 f"| {m['wall_s']:.1f} | {m['startup_s']:.1f} | {m['events_per_s_per_core']:,} "
                 f"| {m['core_hours_per_billion']:.2f} | {m.get('cpu_s', 0):.0f} "
-                f"| {m.get('cpu_core_hours_per_billion', 0):.2f} | {m['peak_tree_rss_mib']:.0f} "
+                f"| {m.get('cpu_core_hours_per_billion', 0):.2f} | {_rss_cell(m)} "
                 f"| {m['shuffle_write_bytes'] / 2**20:.1f} | {growth} |"
             )
     lines.append("")
@@ -677,12 +823,13 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(res: dict, stamp: str) -> str:
-    """bench-<stamp>.json and latest.md of the scales done so far; the markdown."""
+def write_results(res: dict, stamp: str, suffix: str = "") -> str:
+    """bench-<stamp><suffix>.json and latest<suffix>.md of the scales done so far (suffix
+    -cluster for a loopback-cluster run); the markdown."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(res, indent=2, default=str))
+    (RESULTS / f"bench-{stamp}{suffix}.json").write_text(json.dumps(res, indent=2, default=str))
     md = markdown(res)
-    (RESULTS / "latest.md").write_text(md)
+    (RESULTS / f"latest{suffix}.md").write_text(md)
     return md
 
 
@@ -702,6 +849,24 @@ def main() -> int:
     p.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", "14")))
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--conf", default=os.environ.get("BENCH_CONF", "conf/local.yaml"))
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        default=os.environ.get("BENCH_CLUSTER", "") == "1",
+        help="run the stages on a loopback standalone cluster (one worker with every core), so "
+        "that the driver's memory is measured alone (BENCH_CLUSTER=1)",
+    )
+    p.add_argument(
+        "--driver-memory",
+        default=os.environ.get("BENCH_DRIVER_MEMORY", "2g"),
+        help="driver heap with --cluster (BENCH_DRIVER_MEMORY; default 2g)",
+    )
+    p.add_argument(
+        "--executor-memory",
+        default=os.environ.get("BENCH_EXECUTOR_MEMORY", "13g"),
+        help="the worker's and its executor's heap with --cluster (BENCH_EXECUTOR_MEMORY; "
+        "default 13g)",
+    )
     p.add_argument("--report", metavar="JSON", help="only re-render latest.md from a results file")
     a = p.parse_args()
     if a.report:
@@ -721,6 +886,28 @@ def main() -> int:
     repeats_of = dict(zip(scales, per_scale, strict=False))
     spark = spark_settings(a.conf, scale_sets(WORK / "x"))
     cores = cores_of(spark["master"])
+    with ExitStack() as stack:
+        cluster = None
+        if a.cluster:
+            cores = os.cpu_count() or 1
+            url = stack.enter_context(loopback_cluster(cores, a.executor_memory))
+            cluster = [
+                f"spark.master={url}",
+                f"spark.driver.memory={a.driver_memory}",
+                f"spark.executor.memory={a.executor_memory}",
+                f"spark.executor.cores={cores}",
+                "spark.driver.host=127.0.0.1",
+                "spark.driver.bindAddress=127.0.0.1",
+            ]
+            spark.update(
+                master=f"loopback standalone cluster ({url}, 1 worker)",
+                driver_memory=a.driver_memory,
+                executor_memory=a.executor_memory,
+            )
+        return _bench(a, scales, repeats_of, spark, cores, cluster)
+
+
+def _bench(a, scales, repeats_of, spark, cores, cluster) -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     res = {
         "timestamp": stamp,
@@ -732,18 +919,20 @@ def main() -> int:
         "scales": [],
     }
     log(f"scales {scales}M events, cores {cores}, load {os.getloadavg()[0]:.2f}")
+    suffix = "-cluster" if cluster else ""
     failed = []
     for scale in scales:
         repeats = repeats_of.get(scale) or (1 if scale >= 100 else 3)
-        s = run_scale(scale, repeats, a.days, a.seed, a.conf)
+        s = run_scale(scale, repeats, a.days, a.seed, a.conf, cluster)
         res["scales"].append(s)
         if not (s["check"].get("passed") and s["check"]["rc"] == 0):
             failed.append(f"{s['scale']}: {s['check'].get('problems') or 'check did not run'}")
         derive(res["scales"], cores)
         res["check_failures"] = failed
-        md = write_results(res, stamp)  # after every scale: a stopped bench keeps what it did
+        # after every scale: a stopped bench keeps what it did
+        md = write_results(res, stamp, suffix)
     print(md)
-    log(f"wrote {RESULTS / f'bench-{stamp}.json'} and {RESULTS / 'latest.md'}")
+    log(f"wrote {RESULTS / f'bench-{stamp}{suffix}.json'} and {RESULTS / f'latest{suffix}.md'}")
     if failed:
         print("bench: MEANING CHECK FAILED:\n  " + "\n  ".join(failed), file=sys.stderr)
         return 1

@@ -60,7 +60,7 @@ def test_work_area_is_the_modal_weekday_daytime_area_with_enough_days_and_not_ho
 
 
 def test_visitor_class_per_case_and_dwell_from_the_hours_minutes(spark):
-    # (date, hour, area, token, dwell_us, weight, home, work)
+    # (date, hour, area, token, dwell_us, weight, home, work); origin_id O<token>
     hour_us = 60 * MINUTE_US
     rows = [
         (MONDAY, 9, "A1", "res", hour_us, 2.0, "A1", "A2"),  # at home: resident
@@ -72,16 +72,21 @@ def test_visitor_class_per_case_and_dwell_from_the_hours_minutes(spark):
     ]
     schema = (
         f"{C.DATE} date, {C.HOUR} int, {C.AREA_ID} string, {C.TOKEN} string, {DWELL_US} long, "
-        f"{C.WEIGHT} double, {C.HOME_AREA_ID} string, {C.WORK_AREA_ID} string"
+        f"{C.WEIGHT} double, {C.HOME_AREA_ID} string, {C.WORK_AREA_ID} string, "
+        f"{C.ORIGIN_ID} string"
     )
+    rows = [(*r, f"O{r[3]}") for r in rows]
     got = spark.createDataFrame(rows, schema).transform(daily_stays(BOUNDS)).collect()
-    found = {r[C.TOKEN]: (r[C.AREA_ID], r[C.VISITOR_CLASS], r[C.DWELL_BAND]) for r in got}
-    assert found == {
-        "res": ("A1", "resident", "60_180"),
-        "wrk": ("A2", "worker", "180_360"),
-        "vis": ("A3", "visitor", "under_60"),
-        "unk": ("A1", "visitor", "60_180"),
-        "roam": ("A3", "worker", "360_plus"),
+    found = {
+        r[C.TOKEN]: (r[C.AREA_ID], r[C.VISITOR_CLASS], r[C.DWELL_BAND], r[C.ORIGIN_ID], r[C.WEIGHT])
+        for r in got
+    }
+    assert found == {  # one row per (date, area, token): res's two hours are summed
+        "res": ("A1", "resident", "60_180", "Ores", 2.0),
+        "wrk": ("A2", "worker", "180_360", "Owrk", 3.0),
+        "vis": ("A3", "visitor", "under_60", "Ovis", 4.0),
+        "unk": ("A1", "visitor", "60_180", "Ounk", 5.0),
+        "roam": ("A3", "worker", "360_plus", "Oroam", 1.0),
     }
 
 

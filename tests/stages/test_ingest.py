@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,19 @@ def test_events_store_the_token_as_its_16_bytes_and_its_text_form_is_the_contrac
     assert [(bytes(r[C.TOKEN]), r[C.MCC]) for r in stored] == [
         (bytes.fromhex(tok("2026-03", ROAMER)), "208")
     ]
+
+
+def test_events_keep_file_statistics_of_landing_date_only(spark, ingested):
+    # events are skipped by partition (event_date) and replaced by landing_date: the writer
+    # keeps min/max of landing_date (and the row count), not of the nine other columns
+    cfg, _ = ingested
+    props = spark.sql(f"SHOW TBLPROPERTIES delta.`{cfg.table('events')}`").collect()
+    assert {r["key"]: r["value"] for r in props}[lake.STATS_COLUMNS] == C.LANDING_DATE
+    log = Path(cfg.table("events")) / "_delta_log" / f"{0:020d}.json"
+    adds = [json.loads(line)["add"] for line in log.read_text().splitlines() if '"add"' in line]
+    stats = [json.loads(a["stats"]) for a in adds]
+    assert {tuple(s["minValues"]) for s in stats} == {(C.LANDING_DATE,)}
+    assert sum(s["numRecords"] for s in stats) == 11  # S's 11 events (first write of the table)
 
 
 def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, ingested):

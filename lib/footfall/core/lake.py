@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, DataFrameWriter, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -18,6 +18,7 @@ from footfall.core.errors import UserError
 from footfall.core.tables import Table
 
 log = logging.getLogger(__name__)
+STATS_COLUMNS = "delta.dataSkippingStatsColumns"
 
 
 def conform(df: DataFrame, table: Table) -> DataFrame:
@@ -100,27 +101,30 @@ def where(df: DataFrame, *slices: Slice) -> DataFrame:
     return df
 
 
+def _writer(df: DataFrame, table: Table, path: str, mode: str) -> DataFrameWriter:
+    """A Delta writer of df conformed to table, with the table's partitioning, and its
+    statistics columns as a table property when this write creates it."""
+    writer = conform(df, table).write.format("delta").mode(mode)
+    if table.partition_by:
+        writer = writer.partitionBy(*table.partition_by)
+    if table.stats_columns and not table_exists(df.sparkSession, path):
+        writer = writer.option(STATS_COLUMNS, ",".join(table.stats_columns))
+    return writer
+
+
 def replace_where(df: DataFrame, cfg: Config, table: Table, *slices: Slice) -> int | None:
     """Atomically replace the rows in every slice with df (idempotent re-runs); returns the new
     Delta version."""
     path = cfg.table(table.name)
     predicate = " AND ".join(s.sql() for s in slices)
-    writer = (
-        conform(df, table).write.format("delta").mode("overwrite").option("replaceWhere", predicate)
-    )
-    if table.partition_by:
-        writer = writer.partitionBy(*table.partition_by)
-    writer.save(path)
+    _writer(df, table, path, "overwrite").option("replaceWhere", predicate).save(path)
     return delta_version(df.sparkSession, path)
 
 
 def append(df: DataFrame, cfg: Config, table: Table) -> int | None:
     """Append rows to a table (creating it with its partitioning); returns the new version."""
     path = cfg.table(table.name)
-    writer = conform(df, table).write.format("delta").mode("append")
-    if table.partition_by:
-        writer = writer.partitionBy(*table.partition_by)
-    writer.save(path)
+    _writer(df, table, path, "append").save(path)
     return delta_version(df.sparkSession, path)
 
 

@@ -15,6 +15,9 @@ class Table:
     schema: T.StructType
     partition_by: tuple[str, ...]
     keys: tuple[str, ...]
+    # the columns Delta keeps min/max statistics of for data skipping (set when a write creates
+    # the table); () keeps Delta's default, the first 32 columns
+    stats_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -56,6 +59,9 @@ EVENTS = Table(
     ),
     (C.EVENT_DATE, C.REGION_ID),
     (C.TOKEN, C.EVENT_TIME, C.CELL_ID, C.EVENT_TYPE),
+    # events are read by partition (event_date) and replaced by landing_date: statistics of the
+    # other nine columns skip no file and cost the writer 12% of its CPU (10M bench)
+    (C.LANDING_DATE,),
 )
 
 QUARANTINE = Table(

@@ -29,6 +29,10 @@ DEFAULTS = {
     # a driver that runs many dates or stages plans the same transforms again and again: keep
     # their compiled code (Spark's default keeps 100 classes)
     "spark.sql.codegen.cache.maxEntries": "2000",
+    # a task writing several partitions (a landing day's events span event dates and regions)
+    # keeps a Parquet writer open per partition instead of sorting its rows by partition first;
+    # beyond 32 it falls back to the sort. The events write: 76 -> 45 s of task time (10M bench)
+    "spark.sql.maxConcurrentOutputFileWriters": "32",
 }
 
 

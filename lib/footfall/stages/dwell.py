@@ -70,14 +70,17 @@ def work_areas(
 
 
 def daily_stays(bounds: Sequence[int]) -> Callable[[DataFrame], DataFrame]:
-    """Weighted hourly present rows (with home_area_id, work_area_id) -> one row per (date, area,
-    token) with its dwell band, visitor class and weight."""
+    """Weighted hourly present rows (with origin_id, home_area_id, work_area_id) -> one row per
+    (date, area, token) with its origin, weight, dwell band and visitor class: what the daily
+    origin presence (METHOD 5.2) and both breakdowns (METHOD 5.3) count."""
 
     def _apply(rows: DataFrame) -> DataFrame:
         # rows arrive clustered by token (the stays window, the origins join): no new shuffle
         daily = rows.groupBy(C.DATE, C.AREA_ID, C.TOKEN).agg(
             F.sum(DWELL_US).alias(DWELL_US),
-            F.first(C.WEIGHT).alias(C.WEIGHT),  # the token's weight: one value per token
+            # origin, weight, home and work follow from the token: one value per token
+            F.first(C.ORIGIN_ID).alias(C.ORIGIN_ID),
+            F.first(C.WEIGHT).alias(C.WEIGHT),
             F.first(C.HOME_AREA_ID).alias(C.HOME_AREA_ID),
             F.first(C.WORK_AREA_ID).alias(C.WORK_AREA_ID),
         )
@@ -92,6 +95,7 @@ def daily_stays(bounds: Sequence[int]) -> Callable[[DataFrame], DataFrame]:
             C.DATE,
             C.AREA_ID,
             C.TOKEN,
+            C.ORIGIN_ID,
             C.WEIGHT,
             dwell_band(minutes, bounds).alias(C.DWELL_BAND),
             visitor_class.alias(C.VISITOR_CLASS),

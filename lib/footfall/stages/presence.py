@@ -81,15 +81,9 @@ def hourly_presence(level: str) -> Callable[[DataFrame], DataFrame]:
 
 
 def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
-    """Weighted present rows -> audit daily rows (every origin and `all`)."""
-
-    def _apply(rows: DataFrame) -> DataFrame:
-        # rows arrive clustered by token from the weights join, so this dedup (origin and weight
-        # follow from the token) needs no new shuffle of event-sized data
-        daily = rows.select(C.DATE, C.AREA_ID, C.TOKEN, C.ORIGIN_ID, C.WEIGHT).distinct()
-        return _aggregate(daily, [C.DATE, C.AREA_ID], level)
-
-    return _apply
+    """Daily stay rows (one per date, area and token: `daily_stays`) -> audit daily rows (every
+    origin and `all`)."""
+    return lambda daily: _aggregate(daily, [C.DATE, C.AREA_ID], level)
 
 
 def read_stay_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
@@ -130,44 +124,39 @@ class _Output:
     candidate: tables.Table
     group: tuple[str, ...]
     part: str = C.ORIGIN_ID
-
-
-def _breakdown(part: str) -> Callable[[Config], Callable[[DataFrame], DataFrame]]:
-    def _make(cfg: Config) -> Callable[[DataFrame], DataFrame]:
-        bounds = cfg["presence.dwell_bands_minutes"]
-        return lambda rows: rows.transform(daily_stays(bounds)).transform(breakdown(part))
-
-    return _make
+    daily: bool = True  # aggregates the daily stay rows, not the hourly present rows
 
 
 OUTPUTS = (
     _Output("hourly", lambda cfg: hourly_presence(cfg["origins.level"]), tables.AUDIT_HOURLY,
-            tables.CANDIDATE_HOURLY, disclosure.HOURLY_GROUP),
+            tables.CANDIDATE_HOURLY, disclosure.HOURLY_GROUP, daily=False),
     _Output("daily", lambda cfg: daily_presence(cfg["origins.level"]), tables.AUDIT_DAILY,
             tables.CANDIDATE_DAILY, disclosure.DAILY_GROUP),
-    _Output("dwell", _breakdown(C.DWELL_BAND), tables.AUDIT_DWELL, tables.CANDIDATE_DWELL,
-            disclosure.BREAKDOWN_GROUP, C.DWELL_BAND),
-    _Output("class", _breakdown(C.VISITOR_CLASS), tables.AUDIT_CLASS, tables.CANDIDATE_CLASS,
-            disclosure.BREAKDOWN_GROUP, C.VISITOR_CLASS),
+    _Output("dwell", lambda cfg: breakdown(C.DWELL_BAND), tables.AUDIT_DWELL,
+            tables.CANDIDATE_DWELL, disclosure.BREAKDOWN_GROUP, C.DWELL_BAND),
+    _Output("class", lambda cfg: breakdown(C.VISITOR_CLASS), tables.AUDIT_CLASS,
+            tables.CANDIDATE_CLASS, disclosure.BREAKDOWN_GROUP, C.VISITOR_CLASS),
 )  # fmt: skip
 
 
 def _write_output(
     rows: DataFrame,
+    daily: DataFrame,
     cfg: Config,
     out: _Output,
     where: lake.Rows,
     kept: list[DataFrame],
     dp_mode: DpCandidates | None = None,
 ) -> tuple[dict[str, int | None], dict[tuple[dt.date, str], int]]:
-    """Audit rows, then the disclosure-controlled candidates computed from exactly the audit
+    """Audit rows of out (from the weighted hourly present rows, or the daily stay rows of
+    `daily_stays`), then the disclosure-controlled candidates computed from exactly the audit
     rows written (so every candidate traces to them); Delta versions and rows per date. In DP
     mode (METHOD 7.1) the audit rows stay exact and the hourly and daily candidates are the
     noised cells of the bounded rows; the 5.3 breakdowns get no candidates (not DP yet)."""
     k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
     # one task (so one file) per date: a date's rows are few (area x hour x origin), and the
     # release reads them date by date
-    audit = rows.transform(out.aggregate(cfg)).repartition(C.DATE)
+    audit = (daily if out.daily else rows).transform(out.aggregate(cfg)).repartition(C.DATE)
     audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
     kept.append(audit)
     versions = {f"audit_{out.name}": lake.replace_where(audit, cfg, out.audit, where)}
@@ -205,16 +194,20 @@ def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) ->
         .transform(subscriber_origins(origins, lake.read_areas(spark, cfg), level, home_mccs, work))
     )
     log.info("presence %s: writing audit and candidate tables (origin level %s)", text, level)
-    # the distinct weighted rows feed both audit tables: kept so the events are read once
+    # the weighted hourly rows feed the hourly table and the daily stay rows, which feed the
+    # three daily tables (one row per date, area and token): both kept, so the events are read
+    # and the hours summed into days once
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-    kept, versions, counts = [rows], {}, {}
+    daily = rows.transform(daily_stays(cfg["presence.dwell_bands_minutes"]))
+    daily = daily.persist(StorageLevel.MEMORY_AND_DISK)
+    kept, versions, counts = [rows, daily], {}, {}
     dp_mode = None
     if cfg["release.privacy"] == "dp":
         dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
     try:
         for out in OUTPUTS:
             written, rows_per_date = _write_output(
-                rows, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept, dp_mode
+                rows, daily, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept, dp_mode
             )
             versions.update(written)
             counts.update(rows_per_date)
