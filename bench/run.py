@@ -314,6 +314,10 @@ def loopback_cluster(cores: int, memory: str) -> Iterator[str]:
     run_dir = Path(tempfile.mkdtemp(prefix="footfall-bench-cluster-"))
     port, ui = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("FOOTFALL_TOKEN_KEY",)}
+    import pyspark  # SPARK_HOME of the daemons: the installed PySpark, as cluster_demo.sh
+
+    env["SPARK_HOME"] = str(Path(pyspark.__file__).parent)
+    env["PYSPARK_PYTHON"] = str(PY)
     env.update(
         SPARK_LOCAL_IP="127.0.0.1",
         SPARK_MASTER_HOST="127.0.0.1",
