@@ -453,6 +453,9 @@ def measured(cmd: list[str], log_path: Path, executors: bool = False) -> dict:
     full = ["/usr/bin/time", "-v", "-o", str(time_out), *cmd]
     peak_tree = peak_java = peak_python = peak_exec = 0
     cpu: dict[int, float] = {}
+    # an executor of the previous stage's application may still be exiting: its CPU and memory
+    # are not this command's (counted, they made presence's CPU exceed wall x cores)
+    earlier = set(_executors()) if executors else set()
     t = time.monotonic()
     with open(log_path, "w") as fh:
         proc = subprocess.Popen(full, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
@@ -465,7 +468,7 @@ def measured(cmd: list[str], log_path: Path, executors: bool = False) -> dict:
             peak_java = max([peak_java, *(r for c, r in tree if c == "java")])
             peak_python = max([peak_python, *(r for c, r in tree if c.startswith("python"))])
             if executors:
-                ex = _executors()
+                ex = [p for p in _executors() if p not in earlier]
                 for p in ex:
                     cpu[p] = max(cpu.get(p, 0.0), _cpu_s(p))
                 peak_exec = max(peak_exec, sum(_rss(p)[1] for p in ex))
