@@ -18,13 +18,11 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -290,99 +288,21 @@ def _described(w: Path, scale: float, s: dict) -> dict:
 EXECUTOR_CLASS = "CoarseGrainedExecutorBackend"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _alive_workers(ui: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json/", timeout=2) as r:
-            return int(json.load(r).get("aliveworkers", 0))
-    except (OSError, ValueError):
-        return 0
-
-
 @contextmanager
 def loopback_cluster(cores: int, memory: str) -> Iterator[str]:
-    """A Spark standalone master and one worker (cores, memory) on 127.0.0.1, as
-    scripts/cluster_demo.sh starts them; yields the master URL, stops both on exit. The bench's
-    stages then run their driver in the measured process and their executor in the worker's, so
-    the driver's memory is measured alone (issue 14)."""
-    spark_class = str(ROOT / ".venv" / "bin" / "spark-class")
-    run_dir = Path(tempfile.mkdtemp(prefix="footfall-bench-cluster-"))
-    port, ui = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("FOOTFALL_TOKEN_KEY",)}
-    import pyspark  # SPARK_HOME of the daemons: the installed PySpark, as cluster_demo.sh
+    """`footfall.runtime.loopback.standalone` (a master and one worker on 127.0.0.1) with its
+    logs in a temporary folder; yields the master URL. The bench's stages then run their driver
+    in the measured process and their executor in the worker's, so the driver's memory is
+    measured alone (issue 14)."""
+    from footfall.runtime import loopback
 
-    env["SPARK_HOME"] = str(Path(pyspark.__file__).parent)
-    env["PYSPARK_PYTHON"] = str(PY)
-    env.update(
-        SPARK_LOCAL_IP="127.0.0.1",
-        SPARK_MASTER_HOST="127.0.0.1",
-        SPARK_DAEMON_MEMORY="512m",
-        SPARK_LOCAL_DIRS=str(run_dir / "local"),
-    )
-    url = f"spark://127.0.0.1:{port}"
-    daemons = [
-        subprocess.Popen(
-            [
-                spark_class,
-                "org.apache.spark.deploy.master.Master",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--webui-port",
-                str(ui),
-            ],
-            env=env,
-            stdout=open(run_dir / "master.log", "w"),
-            stderr=subprocess.STDOUT,
-        )
-    ]
+    run_dir = Path(tempfile.mkdtemp(prefix="footfall-bench-cluster-"))
     try:
-        daemons.append(
-            subprocess.Popen(
-                [
-                    spark_class,
-                    "org.apache.spark.deploy.worker.Worker",
-                    url,
-                    "--host",
-                    "127.0.0.1",
-                    "--cores",
-                    str(cores),
-                    "--memory",
-                    memory,
-                    "--webui-port",
-                    str(_free_port()),
-                    "--work-dir",
-                    str(run_dir / "worker"),
-                ],
-                env=env,
-                stdout=open(run_dir / "worker.log", "w"),
-                stderr=subprocess.STDOUT,
-            )
-        )
-        for _ in range(120):
-            if _alive_workers(ui) >= 1:
-                break
-            if any(d.poll() is not None for d in daemons):
-                raise SystemExit(f"bench: a Spark daemon died; see {run_dir}")
-            time.sleep(1)
-        else:
-            raise SystemExit(f"bench: the worker did not register in 120 s; see {run_dir}")
-        log(f"loopback cluster {url}: 1 worker, {cores} cores, {memory} (logs {run_dir})")
-        yield url
-    finally:
-        for d in reversed(daemons):
-            d.terminate()
-        for d in daemons:
-            try:
-                d.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                d.kill()
+        with loopback.standalone(run_dir, cores, memory, timeout_s=120) as cluster:
+            log(f"loopback cluster {cluster.url}: 1 worker, {cores} cores, {memory} ({run_dir})")
+            yield cluster.url
+    except loopback.ClusterStartError as exc:
+        raise SystemExit(f"bench: {exc}") from None
 
 
 def _executors() -> list[int]:
@@ -863,17 +783,15 @@ def main() -> int:
         help="run the stages on a loopback standalone cluster (one worker with every core), so "
         "that the driver's memory is measured alone (BENCH_CLUSTER=1)",
     )
-    p.add_argument(
-        "--driver-memory",
-        default=os.environ.get("BENCH_DRIVER_MEMORY", "2g"),
-        help="driver heap with --cluster (BENCH_DRIVER_MEMORY; default 2g)",
-    )
-    p.add_argument(
-        "--executor-memory",
-        default=os.environ.get("BENCH_EXECUTOR_MEMORY", "13g"),
-        help="the worker's and its executor's heap with --cluster (BENCH_EXECUTOR_MEMORY; "
-        "default 13g)",
-    )
+    for flag, env, default, what in (
+        ("--driver-memory", "BENCH_DRIVER_MEMORY", "2g", "the driver's heap"),
+        ("--executor-memory", "BENCH_EXECUTOR_MEMORY", "13g", "the worker's (executor's) heap"),
+    ):
+        p.add_argument(
+            flag,
+            default=os.environ.get(env, default),
+            help=f"{what} with --cluster ({env}; default {default})",
+        )
     p.add_argument("--report", metavar="JSON", help="only re-render latest.md from a results file")
     a = p.parse_args()
     if a.report:

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import config_under, contract_frame  # noqa: F401 - config_under re-exported
-from footfall.core import lake, tables
+from footfall.core import inputs, lake, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ def write_areas(cfg, rows=AREAS) -> None:
     """areas.csv in cfg's reference folder."""
     folder = cfg.path("reference")
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [tables.csv_header(tables.AREAS_SCHEMA)]
+    lines = [inputs.csv_header(inputs.AREAS_SCHEMA)]
     lines += [",".join(str(v) for v in row) for row in rows]
     (folder / "areas.csv").write_text("\n".join(lines) + "\n")
 
@@ -67,7 +67,7 @@ def origins_rows(period: str, homes: dict[str, str | None]) -> list[tuple]:
 
 def areas_frame(spark):
     """AREAS as a DataFrame with the reference schema."""
-    return spark.createDataFrame(AREAS, tables.AREAS_SCHEMA)
+    return spark.createDataFrame(AREAS, inputs.AREAS_SCHEMA)
 
 
 def write_origins(spark, cfg, period: str, homes: dict[str, str | None]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from footfall.analysis import impact as I
 from footfall.analysis.impact_report import write_impact_report
 from footfall.core import columns as C
-from footfall.core import tables
+from footfall.core import inputs, tables
 from footfall.core.errors import UserError
 
 D0 = dt.date(2026, 3, 23)  # intervention day (a Monday)
@@ -177,7 +177,7 @@ def test_estimate_recovers_a_known_20_percent_uplift_on_synthetic_series():
 # ---- Spark edge: the commands on tiny released tables ----------------------------------------
 
 AREAS_CSV = (
-    tables.csv_header(tables.AREAS_SCHEMA)
+    inputs.csv_header(inputs.AREAS_SCHEMA)
     + """
 X,Xton,D1,R1,1000
 Y,Yford,D1,R1,800
@@ -192,7 +192,7 @@ Z,Zed,D2,R2,900
 
 def _write_released(spark, cfg, daily: list[tuple], hourly: list[tuple]) -> None:
     """Write the released tables and areas.csv under cfg's paths (release_id r1, district)."""
-    from footfall.core import lake, tables
+    from footfall.core import lake
 
     ref = cfg.path("reference")
     ref.mkdir(parents=True, exist_ok=True)

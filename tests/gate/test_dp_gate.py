@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from footfall.core import calendar, lake, tables
+from footfall.core import calendar, inputs, lake, tables
 from footfall.core import columns as C
 from footfall.core.errors import GateBlocked
 from footfall.gate import breakdowns, dp_gate
@@ -17,7 +17,7 @@ D = dt.date(2026, 3, 29)  # spring-forward day: 23 hour bins
 D2 = dt.date(2026, 3, 30)
 LEVEL = "district"
 AREAS = (
-    tables.csv_header(tables.AREAS_SCHEMA)
+    inputs.csv_header(inputs.AREAS_SCHEMA)
     + "\nA1,One,D1,R1,1000\nA2,Two,D1,R1,2000\nA3,Three,D2,R2,500\n"
 )
 NOW = dt.datetime(2026, 4, 2, 6, 0, tzinfo=dt.timezone.utc)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from footfall.core import calendar, lake, tables
+from footfall.core import calendar, inputs, lake, tables
 from footfall.core import columns as C
 from footfall.core.errors import GateBlocked, UserError
 from footfall.gate import measures
@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 D = dt.date(2026, 3, 29)  # spring-forward day in Europe/London: 23 local hours, no hour 1
 HOURS = [h for h in range(24) if h != 1]
 AREAS = (
-    tables.csv_header(tables.AREAS_SCHEMA)
+    inputs.csv_header(inputs.AREAS_SCHEMA)
     + """
 A1,One,D1,R1,1000
 A2,Two,D1,R1,2000

@@ -14,19 +14,16 @@ token key must reach neither the daemons nor the Spark event log.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, TEST_KEY, TEST_KEY_HEX
+from footfall.runtime import loopback
 
 pytestmark = pytest.mark.cluster
 
@@ -35,111 +32,14 @@ VENV_BIN = Path(sys.executable).parent
 TIMEOUT = 900  # seconds; a shared 2-core machine can be slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _spark_env(**extra: str) -> dict[str, str]:
-    """The daemons' environment: loopback only, this venv's Python, and no token key."""
-    import pyspark
-
-    hidden = ("FOOTFALL_TOKEN_KEY", "FOOTFALL_JARS_DIR")
-    env = {k: v for k, v in os.environ.items() if k not in hidden}
-    env.update(
-        SPARK_HOME=str(Path(pyspark.__file__).parent),
-        SPARK_LOCAL_IP="127.0.0.1",
-        SPARK_MASTER_HOST="127.0.0.1",
-        SPARK_DAEMON_MEMORY="512m",
-        PYSPARK_PYTHON=sys.executable,
-        PYSPARK_DRIVER_PYTHON=sys.executable,
-    )
-    env.update(extra)
-    return env
-
-
-def _master_json(ui_port: int) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=5) as resp:
-        return json.load(resp)
-
-
 @pytest.fixture
 def standalone(tmp_path):
     """A master and one worker (1 core, 2g) on 127.0.0.1; stopped after the test."""
-    master_port, master_ui, worker_ui = _free_port(), _free_port(), _free_port()
-    work_dir = tmp_path / "worker"
-    work_dir.mkdir()
-    spark_class = str(VENV_BIN / "spark-class")
-    procs = []
-    logs = []
     try:
-        log = open(tmp_path / "master.log", "w")  # noqa: SIM115 (closed below)
-        logs.append(log)
-        procs.append(
-            subprocess.Popen(
-                [
-                    spark_class,
-                    "org.apache.spark.deploy.master.Master",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(master_port),
-                    "--webui-port",
-                    str(master_ui),
-                ],
-                env=_spark_env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-        logs.append(log)
-        procs.append(
-            subprocess.Popen(
-                [
-                    spark_class,
-                    "org.apache.spark.deploy.worker.Worker",
-                    f"spark://127.0.0.1:{master_port}",
-                    "--host",
-                    "127.0.0.1",
-                    "--cores",
-                    "1",
-                    "--memory",
-                    "2g",
-                    "--webui-port",
-                    str(worker_ui),
-                    "--work-dir",
-                    str(work_dir),
-                ],
-                env=_spark_env(SPARK_LOCAL_DIRS=str(tmp_path / "local")),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if _master_json(master_ui).get("aliveworkers", 0) >= 1:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-                text = "".join((tmp_path / f).read_text() for f in ("master.log", "worker.log"))
-                pytest.fail(f"standalone cluster did not come up:\n{text[-3000:]}")
-            time.sleep(1)
-        yield {"url": f"spark://127.0.0.1:{master_port}", "ui": master_ui, "work_dir": work_dir}
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        for log in logs:
-            log.close()
+        with loopback.standalone(tmp_path, cores=1, memory="2g") as cluster:
+            yield {"url": cluster.url, "ui": cluster.ui, "work_dir": cluster.work_dir}
+    except loopback.ClusterStartError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
@@ -206,7 +106,7 @@ def test_packaged_ingest_runs_on_the_cluster_and_matches_local_mode(
     jars = ",".join(str(j) for j in sorted((dist / "jars").glob("*.jar")))
     run_dir = tmp_path / "submit"
     run_dir.mkdir()
-    env = _spark_env(
+    env = loopback.daemon_env(
         FOOTFALL_TOKEN_KEY=TEST_KEY_HEX, FOOTFALL_EXPECTATIONS_DIR=str(dist / "expectations")
     )
     proc = subprocess.run(
@@ -256,7 +156,7 @@ def test_packaged_ingest_runs_on_the_cluster_and_matches_local_mode(
     assert cl == lo and cl[0]["rows_valid"] == n
 
     # it ran on the worker's executor: the master saw the app with cores, the worker ran it
-    apps = _master_json(standalone["ui"])
+    apps = loopback.master_json(standalone["ui"])
     finished = apps.get("completedapps", []) + apps.get("activeapps", [])
     assert finished and all(a["cores"] >= 1 for a in finished), apps
     app_dirs = list(standalone["work_dir"].glob("app-*"))

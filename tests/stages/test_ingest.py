@@ -15,7 +15,7 @@ import pytest
 from chispa import assert_df_equality
 from conftest import ROOT, TEST_KEY, text_schema
 from footfall.core import columns as C
-from footfall.core import lake, tables
+from footfall.core import inputs, lake, tables
 from footfall.core.config import load_config
 from footfall.core.errors import LandingFileError, UserError
 from footfall.privacy.tokens import python_token, token_text
@@ -23,7 +23,7 @@ from footfall.stages.ingest_job import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-HEADER = tables.LANDING_HEADER
+HEADER = inputs.LANDING_HEADER
 S = dt.date(2026, 3, 29)
 FB = dt.date(2026, 10, 25)
 IMSI_A = "234150000000001"
@@ -35,7 +35,7 @@ C1, C2, C7, C9 = "234-10-1-1", "234-10-1-2", "234-10-1-7", "234-10-1-9"
 X9 = "999-99-9-9"  # a cell in no version
 
 AREAS = (
-    tables.csv_header(tables.AREAS_SCHEMA)
+    inputs.csv_header(inputs.AREAS_SCHEMA)
     + """
 A1,One,D1,R1,1000
 A2,Two,D1,R1,2000
@@ -44,7 +44,7 @@ A3,Three,D2,R2,500
 )
 # 234-10-1-9 is re-planned from A1 to A2 on 2026-03-28; 234-10-1-7 is new on 2026-10-01.
 CELLS = (
-    tables.csv_header(tables.CELLS_SCHEMA)
+    inputs.csv_header(inputs.CELLS_SCHEMA)
     + """
 234-10-1-1,A1,51.5,-0.1,2026-01-01,
 234-10-1-2,A3,52.0,-1.0,2026-01-01,

@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from footfall.core import columns as C
-from footfall.core import tables
+from footfall.core import inputs, tables
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.core.tables import Table
@@ -212,11 +212,11 @@ def _read_reference_csv(spark: SparkSession, path: Path, schema: T.StructType) -
 
 def read_areas(spark: SparkSession, cfg: Config) -> DataFrame:
     """areas.csv (small: one row per area)."""
-    return _read_reference_csv(spark, cfg.path("reference") / "areas.csv", tables.AREAS_SCHEMA)
+    return _read_reference_csv(spark, cfg.path("reference") / "areas.csv", inputs.AREAS_SCHEMA)
 
 
 def read_cells(spark: SparkSession, cfg: Config) -> DataFrame:
     """cells.csv with its versions, joined to the area's region (small: one row per version)."""
-    cells = _read_reference_csv(spark, cfg.path("reference") / "cells.csv", tables.CELLS_SCHEMA)
+    cells = _read_reference_csv(spark, cfg.path("reference") / "cells.csv", inputs.CELLS_SCHEMA)
     areas = read_areas(spark, cfg).select(C.AREA_ID, C.DISTRICT_ID, C.REGION_ID)
     return cells.join(F.broadcast(areas), C.AREA_ID, "left")

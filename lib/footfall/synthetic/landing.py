@@ -15,7 +15,7 @@ from pathlib import Path
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from footfall.core import tables
+from footfall.core import inputs
 from footfall.synthetic.draws import hash_column, thirds
 from footfall.synthetic.events import event_type
 from footfall.synthetic.faults import (
@@ -30,7 +30,7 @@ from footfall.synthetic.faults import (
     faulty_time,
 )
 
-HEADER = tables.LANDING_HEADER
+HEADER = inputs.LANDING_HEADER
 EPOCH_SHARE = 0.25  # event times written as epoch milliseconds rather than ISO-8601
 WHITESPACE_SHARE = 0.01  # valid rows with spaces around fields (ingest trims them)
 IMEI_EMPTY = 0.03

@@ -14,7 +14,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame
 
 from footfall.core import columns as C
-from footfall.core import tables
+from footfall.core import inputs
 from footfall.synthetic.world import Area, Cell
 
 
@@ -22,7 +22,7 @@ def write_areas(path: Path, areas: list[Area]) -> None:
     """areas.csv: the census population is the number of synthetic residents."""
     with path.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(tables.AREAS_SCHEMA.fieldNames())
+        w.writerow(inputs.AREAS_SCHEMA.fieldNames())
         w.writerows([a.area_id, a.name, a.district_id, a.region_id, a.population] for a in areas)
 
 
@@ -30,7 +30,7 @@ def write_cells(path: Path, cells: list[Cell], areas: list[Area]) -> None:
     """cells.csv with every version of every cell (empty valid_to = still valid)."""
     with path.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(tables.CELLS_SCHEMA.fieldNames())
+        w.writerow(inputs.CELLS_SCHEMA.fieldNames())
         for c in cells:
             to = c.valid_to.isoformat() if c.valid_to else ""
             w.writerow(
