@@ -43,13 +43,15 @@ def ev(token, local: str, area: str, zone: str = LONDON, cell: str | None = None
     return (token, instant, date, clock.hour, cell, area, "R1", "234", "data", local[:7], date)
 
 
-def bins(spark, rows, first: str, last: str | None = None, zone: str = LONDON, rule=RULE):
+def bins(
+    spark, rows, first: str, last: str | None = None, zone: str = LONDON, rule=RULE, weekday=None
+):
     """{area: sorted [(date, hour)]} present for the rows' subscriber(s) on first..last."""
     d1 = dt.date.fromisoformat(first)
     d2 = dt.date.fromisoformat(last) if last else d1
     got = (
         spark.createDataFrame(rows, text_schema(tables.EVENTS))
-        .transform(present_hours(rule, zone, d1, d2))
+        .transform(present_hours(rule, zone, d1, d2, weekday))
         .collect()
     )
     out: dict[str, list] = {}
@@ -234,3 +236,24 @@ def test_local_clock_by_arithmetic_equals_spark_time_zone_rules(spark, zone, fir
     differ = (F.col("clock") != F.col("by_rules")) | (F.col("date") != F.to_date("by_rules"))
     assert frame.where(differ | (F.col("hour") != F.hour("by_rules"))).count() == 0
     assert len(utc_offsets(zone, d1, d2).offsets) == (1 if zone == "Asia/Kolkata" else 2)
+
+
+def test_weekday_hours_filter_keeps_the_stays_that_reach_weekday_daytime_only(spark):
+    # Monday 2 March 2026 (GMT): A from 08:00 to 12:00 bridged, 30 min edges either side
+    # (07:30-12:30); B 18:00-18:30 (after 18:00, the filter's widened end); Saturday 7 March
+    # in C; a night in D (22:30 Monday to 06:30 Tuesday)
+    rows = [
+        ev("t", "2026-03-02 08:00", "A"),
+        ev("t", "2026-03-02 12:00", "A"),
+        ev("t", "2026-03-02 18:30", "B"),
+        ev("u", "2026-03-07 10:00", "C"),
+        ev("u", "2026-03-07 11:00", "C"),
+        ev("v", "2026-03-02 23:00", "D"),
+        ev("v", "2026-03-03 06:00", "D"),
+    ]
+    kept = bins(spark, rows, "2026-03-01", "2026-03-08", weekday=range(9, 17))
+    # A's stay 08:00-12:30 is binned whole (8..12); its edge 07:30-08:00 is an interval of its
+    # own that ends before 08:00 (09:00 less the hour of margin), like B, C and D: none binned
+    assert kept == {"A": [("2026-03-02", h) for h in range(8, 13)]}
+    every = bins(spark, rows, "2026-03-01", "2026-03-08")
+    assert set(every) == {"A", "B", "C", "D"}

@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from footfall.core import columns as C
 from footfall.stages.stays import DWELL_US, MINUTE_US
 
-WORK_HOURS = tuple(range(9, 17))  # local hours 9..16
+WORK_HOURS = range(9, 17)  # local hours 9..16
 _BINS, _DAYS = "_bins", "_days"
 
 
@@ -75,15 +75,12 @@ def daily_stays(bounds: Sequence[int]) -> Callable[[DataFrame], DataFrame]:
     origin presence (METHOD 5.2) and both breakdowns (METHOD 5.3) count."""
 
     def _apply(rows: DataFrame) -> DataFrame:
-        # rows arrive clustered by token (the stays window, the origins join): no new shuffle
-        daily = rows.groupBy(C.DATE, C.AREA_ID, C.TOKEN).agg(
-            F.sum(DWELL_US).alias(DWELL_US),
-            # origin, weight, home and work follow from the token: one value per token
-            F.first(C.ORIGIN_ID).alias(C.ORIGIN_ID),
-            F.first(C.WEIGHT).alias(C.WEIGHT),
-            F.first(C.HOME_AREA_ID).alias(C.HOME_AREA_ID),
-            F.first(C.WORK_AREA_ID).alias(C.WORK_AREA_ID),
-        )
+        # origin, weight, home and work follow from the token (one value each), so they are
+        # grouping keys: the sum is then the only aggregate and Spark hashes the rows (first()
+        # of a string made it sort every hourly row twice: SortAggregate, partial and final)
+        daily = rows.groupBy(
+            C.DATE, C.AREA_ID, C.TOKEN, C.ORIGIN_ID, C.WEIGHT, C.HOME_AREA_ID, C.WORK_AREA_ID
+        ).agg(F.sum(DWELL_US).alias(DWELL_US))
         area = F.col(C.AREA_ID)
         visitor_class = (
             F.when(area == F.col(C.HOME_AREA_ID), F.lit(C.RESIDENT))

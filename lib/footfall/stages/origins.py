@@ -13,7 +13,7 @@ from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
-from footfall.stages.dwell import work_areas
+from footfall.stages.dwell import WORK_HOURS, work_areas
 from footfall.stages.stays import StayRule, present_hours
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def run_work_areas(spark: SparkSession, cfg: Config, period: str, origins: DataF
     homes = origins.select(C.TOKEN, C.HOME_AREA_ID)
     work = (
         read_period_events(spark, cfg, period)
-        .transform(present_hours(StayRule.from_config(cfg), cfg.zone, first, last))
+        .transform(present_hours(StayRule.from_config(cfg), cfg.zone, first, last, WORK_HOURS))
         .transform(work_areas(period, cfg["origins.min_work_days"], homes))
     )
     return lake.replace_where(work, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))

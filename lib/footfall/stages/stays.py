@@ -234,19 +234,46 @@ def hour_bins(zone: UtcOffsets, marks: HourMarks) -> Callable[[DataFrame], DataF
     return _apply
 
 
+def weekday_hours(hours: range, zone: UtcOffsets) -> Column:
+    """True for an interval row that may overlap local `hours` of a Monday to Friday; false
+    only when it cannot (a conservative filter before `hour_bins`: the exact bins are still
+    filtered after, it only spares binning the nights and weekends). The window is widened by
+    an hour on each side, so no DST change near it can hide an overlap."""
+    local_start = local_micros(F.col(START), zone)
+    local_last = local_micros(F.col(END) - 1, zone)
+    first_day, last_day = _whole(local_start, DAY_US), _whole(local_last, DAY_US)
+    lo, hi = (hours.start - 1) * HOUR_US, (hours.stop + 1) * HOUR_US
+
+    def on(day: Column) -> Column:
+        weekday = F.pmod(day + 3, F.lit(7)) < 5  # epoch day 0 (1970-01-01) was a Thursday
+        start = day * DAY_US
+        return weekday & (local_start < start + hi) & (local_last >= start + lo)
+
+    return on(first_day) | on(last_day) | (last_day - first_day > 1)
+
+
 def present_hours(
-    rule: StayRule, zone: str, first: dt.date, last: dt.date
+    rule: StayRule,
+    zone: str,
+    first: dt.date,
+    last: dt.date,
+    weekday_only: range | None = None,
 ) -> Callable[[DataFrame], DataFrame]:
     """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
-    token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2)."""
+    token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2).
+    weekday_only: the local hours of Monday to Friday the caller keeps (work areas, METHOD
+    5.3): intervals that cannot reach them are dropped before binning; the caller still
+    filters the bins."""
     marks, offsets = hour_marks(zone, first, last), utc_offsets(zone, first, last)
 
     def _apply(events: DataFrame) -> DataFrame:
+        stays = events.transform(intervals(rule))
+        if weekday_only is not None:
+            stays = stays.where(weekday_hours(weekday_only, offsets))
         # grouped with the token among the keys: the window's hash partitioning by token
         # satisfies it, so the distinct rows need no second shuffle of event-sized data
         return (
-            events.transform(intervals(rule))
-            .transform(hour_bins(offsets, marks))
+            stays.transform(hour_bins(offsets, marks))
             .where(F.col(C.DATE).between(F.lit(first), F.lit(last)))
             .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
             .agg(F.sum(DWELL_US).alias(DWELL_US))
