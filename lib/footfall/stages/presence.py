@@ -20,7 +20,7 @@ from footfall.core.errors import UserError
 from footfall.privacy import disclosure, dp
 from footfall.stages import dp_presence
 from footfall.stages.dp_presence import DpCandidates
-from footfall.stages.dwell import breakdown, daily_stays
+from footfall.stages.dwell import breakdown, counts_with_all, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
 from footfall.stages.stays import StayRule, present_hours
@@ -54,24 +54,10 @@ def subscriber_origins(
 
 
 def _aggregate(rows: DataFrame, keys: list[str], level: str) -> DataFrame:
-    """Per-origin and `all` counts in one aggregation (grouping sets); rows are distinct per
-    token within keys, so count(*) is the exact distinct subscriber count."""
-    return (
-        rows.groupingSets([[*keys, C.ORIGIN_ID], keys], *keys, C.ORIGIN_ID)
-        .agg(
-            F.count("*").alias(C.SUBSCRIBERS),
-            F.sum(C.WEIGHT).alias(C.EXTRAPOLATED),
-            F.grouping(C.ORIGIN_ID).alias("_g"),
-        )
-        .select(
-            *keys,
-            F.lit(level).alias(C.ORIGIN_LEVEL),
-            F.when(F.col("_g") == 1, F.lit(C.ORIGIN_ALL))
-            .otherwise(F.col(C.ORIGIN_ID))
-            .alias(C.ORIGIN_ID),
-            C.SUBSCRIBERS,
-            C.EXTRAPOLATED,
-        )
+    """Per-origin and `all` counts (`counts_with_all`); rows are distinct per token within
+    keys, so count(*) is the exact distinct subscriber count."""
+    return counts_with_all(rows, keys, C.ORIGIN_ID).select(
+        *keys, F.lit(level).alias(C.ORIGIN_LEVEL), C.ORIGIN_ID, C.SUBSCRIBERS, C.EXTRAPOLATED
     )
 
 
