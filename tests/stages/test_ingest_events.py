@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 from footfall.core import columns as C
 from footfall.core import tables
@@ -41,7 +42,8 @@ def _classified(spark):
     return spark.createDataFrame(rows, schema)
 
 
-def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_tasks(spark):
+@pytest.mark.parametrize("buckets", [1, 4])
+def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_tasks(spark, buckets):
     classified = _classified(spark)
     expected = (
         classified.where(F.col(C.REASON).isNull())
@@ -49,13 +51,14 @@ def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_task
         .withColumn(C.EVENT_TIME, F.col(INSTANT))
         .select(*tables.EVENTS.columns)
     )
-    got = classified.transform(valid_events(4))
+    got = classified.transform(valid_events(buckets))
     assert got.count() == 24
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_dedup_needs_no_exchange_beyond_the_file_partitioning(spark, capsys):
-    _classified(spark).transform(valid_events(4)).explain()
+@pytest.mark.parametrize("buckets", [1, 4])  # 1: no salt at all (a constant one shuffled twice)
+def test_dedup_needs_no_exchange_beyond_the_file_partitioning(spark, capsys, buckets):
+    _classified(spark).transform(valid_events(buckets)).explain()
     plan = capsys.readouterr().out
     assert plan.count("Exchange hashpartitioning") == 1
     assert "hashpartitioning(event_date" in plan
