@@ -56,7 +56,7 @@ def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_task
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-@pytest.mark.parametrize("buckets", [1, 4])  # 1: no salt at all (a constant one shuffled twice)
+@pytest.mark.parametrize("buckets", [1, 4])  # 1: a salt of one bucket must not add an exchange
 def test_dedup_needs_no_exchange_beyond_the_file_partitioning(spark, capsys, buckets):
     _classified(spark).transform(valid_events(buckets)).explain()
     plan = capsys.readouterr().out
