@@ -24,12 +24,13 @@ FLAGS = {"ingest": "--date", "origins": "--period", "presence": "--date", "relea
 OK_CODES = {0, 3}
 
 
-def _session(conf: str, sets: list[str]):
+def _session(conf: str, sets: list[str], stage: str | None = None):
+    """The stage's driver, started as `footfall STAGE` starts its own (job_settings)."""
     from footfall.core.config import load_config
-    from footfall.runtime.session import build_spark
+    from footfall.runtime.session import build_spark, job_settings
 
     cfg = load_config(conf, sets)
-    return cfg, build_spark(cfg.spark)
+    return cfg, build_spark(job_settings(stage, cfg.spark))
 
 
 def run_stage(stage: str, conf: str, sets: list[str], items: list[str]) -> dict:
@@ -37,7 +38,7 @@ def run_stage(stage: str, conf: str, sets: list[str], items: list[str]) -> dict:
     from footfall import cli
 
     t0 = time.monotonic()
-    cfg, spark = _session(conf, sets)
+    cfg, spark = _session(conf, sets, stage)
     startup = time.monotonic() - t0
     app_id = spark.sparkContext.applicationId
     base = ["--conf", conf, *[a for s in sets for a in ("--set", s)]]

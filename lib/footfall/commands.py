@@ -28,11 +28,12 @@ def _key(cfg: Config) -> bytes:
     )
 
 
-def _spark(cfg: Config):
+def _spark(cfg: Config, job: str | None = None):
+    """The session; a driver started for one job gets that job's JVM options (job_settings)."""
     from footfall.runtime import progress
-    from footfall.runtime.session import build_spark
+    from footfall.runtime.session import build_spark, job_settings
 
-    spark = build_spark(cfg.spark)
+    spark = build_spark(job_settings(job, cfg.spark))
     progress.start(spark, cfg["run.progress_seconds"])
     return spark
 
@@ -121,7 +122,7 @@ def cmd_release(args: argparse.Namespace, cfg: Config) -> Any:
     from footfall.core.calendar import batches
     from footfall.gate.release import raise_blocked, run_release_days
 
-    spark = _spark(cfg)
+    spark = _spark(cfg, "release")
     summaries = []
     for batch in batches(days, cfg["run.batch_days"]):  # a blocked date blocks only itself
         summaries += run_release_days(spark, cfg, batch)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,6 +24,7 @@ from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
 from footfall.core.errors import LandingFileError
 from footfall.privacy.tokens import period_keys_frame
+from footfall.runtime.session import session_conf
 from footfall.stages import landing
 from footfall.stages.ingest import (
     anonymise,
@@ -40,21 +39,6 @@ from footfall.stages.ingest import (
 from footfall.stages.ingest_log import VALID, LandingDaySummary, landing_between, write_log
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def _session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
-    old = {k: spark.conf.get(k, None) for k in settings}
-    for k, v in settings.items():
-        spark.conf.set(k, v)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
 
 
 def _settings(cfg: Config) -> dict[str, str]:
@@ -170,7 +154,7 @@ def _ingest_batch(
         periods,
     )
     lake.require_contract(spark, cfg, tables.EVENTS, tables.QUARANTINE)
-    with _session_conf(spark, _settings(cfg)):
+    with session_conf(spark, _settings(cfg)):
         cells = lake.read_cells(spark, cfg)
         check_cells(cells)
         versions = cell_versions(cells)

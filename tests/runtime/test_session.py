@@ -1,0 +1,34 @@
+"""A job's own driver settings (runtime.session.job_settings) and scoped SQL settings."""
+
+from footfall.runtime.session import job_settings, session_conf
+
+BASE = {"spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods", "spark.master": "local[2]"}
+
+
+def test_release_driver_gets_c1_appended_to_the_configured_options():
+    got = job_settings("release", BASE)
+    assert got["spark.driver.extraJavaOptions"] == (
+        "-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1"
+    )
+    assert got["spark.master"] == "local[2]"
+    assert BASE["spark.driver.extraJavaOptions"] == "-XX:-DontCompileHugeMethods"  # not mutated
+
+
+def test_release_driver_without_configured_options_gets_c1_alone():
+    got = job_settings("release", {"spark.master": "local[2]"})
+    assert got["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1"
+
+
+def test_other_jobs_and_the_whole_run_keep_the_configured_options():
+    for job in ("ingest", "presence", "run", None):
+        assert job_settings(job, BASE) == BASE
+
+
+def test_session_conf_sets_for_the_block_then_restores_set_and_unset_keys(spark):
+    key_set, key_unset = "spark.sql.codegen.wholeStage", "spark.footfall.test.unset"
+    before = spark.conf.get(key_set)
+    with session_conf(spark, {key_set: "false", key_unset: "x"}):
+        assert spark.conf.get(key_set) == "false"
+        assert spark.conf.get(key_unset) == "x"
+    assert spark.conf.get(key_set) == before
+    assert spark.conf.get(key_unset, None) is None
