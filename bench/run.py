@@ -361,8 +361,8 @@ def _statm(pid: int) -> tuple[str, ...]:
 def _own_memory(pids: list[int]) -> list[int]:
     """pids without those that share another's memory: a child the JVM spawns (most likely
     Hadoop's shell commands; posix_spawn's vfork shares the parent's pages) reports the JVM's
-    own resident pages until it execs, and
-    counting both once made the tree's peak twice the JVM's (14.4 GiB for a 7.1 GiB JVM at 100M).
+    own resident pages until it execs, and counting both made the tree's peak twice the JVM's
+    (14.4 GiB for a 7.1 GiB JVM at 100M).
     Two processes whose statm size and resident pages are equal at the same instant share them."""
     seen: dict[tuple[str, ...], int] = {}
     out = []
