@@ -364,14 +364,14 @@ def _own_memory(pids: list[int]) -> list[int]:
     own resident pages until it execs, and counting both made the tree's peak twice the JVM's
     (14.4 GiB for a 7.1 GiB JVM at 100M).
     Two processes whose statm size and resident pages are equal at the same instant share them."""
-    seen: dict[tuple[str, ...], int] = {}
+    seen: set[tuple[str, ...]] = set()
     out = []
     for p in sorted(pids):  # the older process (smaller pid) is kept
         m = _statm(p)
-        if m and m in seen and int(m[1]) > 0:
+        if m in seen:
             continue
         if m:
-            seen[m] = p
+            seen.add(m)
         out.append(p)
     return out
 

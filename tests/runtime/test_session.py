@@ -1,4 +1,4 @@
-"""A job's own driver settings (runtime.session.job_settings) and scoped SQL settings."""
+"""A job's own session settings (runtime.session.job_settings) and scoped SQL settings."""
 
 from footfall.runtime.session import job_settings, session_conf
 
@@ -11,6 +11,7 @@ def test_release_driver_gets_c1_appended_to_the_configured_options():
         "-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1"
     )
     assert got["spark.master"] == "local[2]"
+    assert got["spark.sql.codegen.wholeStage"] == "false"
     assert BASE["spark.driver.extraJavaOptions"] == "-XX:-DontCompileHugeMethods"  # not mutated
 
 

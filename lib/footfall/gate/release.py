@@ -27,14 +27,8 @@ from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
 from footfall.gate import breakdowns, candidates, dp_gate, outcomes, report, suites
 from footfall.gate.verdicts import Verdict, judge
-from footfall.runtime.session import session_conf
 
 log = logging.getLogger(__name__)
-# The release reads aggregates (a date's candidates, not its events) in ~180 short queries, most
-# of them validating expectations: compiling each query's whole-stage code costs more than it
-# saves. Measured with C1 (runtime.session.JOB_DRIVER_JAVA_OPTIONS), 14 dates in a fresh driver:
-# 1M 54 -> 46 s wall; alone, without C1: 57-72 -> 54 s.
-RELEASE_SQL = {"spark.sql.codegen.wholeStage": "false"}
 
 
 def code_version() -> str:
@@ -102,7 +96,7 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
     dates = sorted(set(dates))
     ids = {d: new_release_id(d) for d in dates}
     log.info("release %s: reading candidates", span(dates))
-    with session_conf(spark, RELEASE_SQL), candidates.persisted() as cache:
+    with candidates.persisted() as cache:
         inp = candidates.gate_inputs(spark, cfg, dates, cache)
         m = candidates.measure(spark, cfg, inp, cache)
         checker = suites.Checker()

@@ -37,24 +37,30 @@ DEFAULTS = {
 }
 
 
-# A job's own additions to the driver JVM's options, appended to spark.driver.extraJavaOptions
-# when the job starts its own driver (`footfall release`, jobs/release.py; not `footfall run`,
-# whose driver also runs the heavy stages). The release reads aggregates in ~180 short Spark
-# queries: C1-compiled code is ready sooner, and C2 never pays back in a run that short.
-# Measured, 14 dates in a fresh driver (wall s / CPU s): 1M 57-72 / 99-115 -> 54 / 77, and
-# 46 / 63 with the release's whole-stage codegen off too (gate.release.RELEASE_SQL); 100M
-# 59-63 / 102-111 -> 58 / 85, and 52 / 72 with both. Executors on a cluster keep C2.
-JOB_DRIVER_JAVA_OPTIONS = {"release": "-XX:TieredStopAtLevel=1"}
+# A job's own spark.* settings, for a driver started for that job alone (`footfall release`,
+# jobs/release.py, the bench's release stage; not `footfall run`, whose driver also runs the
+# heavy stages). The release reads aggregates in ~180 short queries: C1-compiled code is ready
+# sooner, C2 never pays back in a run that short, and compiling each query's whole-stage code
+# costs more than it saves. Measured, 14 dates in a fresh driver (wall s / CPU s): 1M 57-72 /
+# 99-115 -> 46 / 63, 100M 59-63 / 102-111 -> 52 / 72 (each alone: bench/README.md). Executors on
+# a cluster keep C2.
+JOB_SETTINGS = {
+    "release": {
+        "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",  # appended to the config's
+        "spark.sql.codegen.wholeStage": "false",
+    }
+}
+_APPENDED = ("spark.driver.extraJavaOptions",)
 
 
 def job_settings(job: str | None, spark_settings: Mapping[str, str]) -> dict[str, str]:
     """The spark.* settings of a driver started for one job: the config's, with the job's own
-    driver JVM options (JOB_DRIVER_JAVA_OPTIONS) appended."""
+    (JOB_SETTINGS) appended to the JVM options and set over the rest."""
     settings = dict(spark_settings)
-    extra = JOB_DRIVER_JAVA_OPTIONS.get(job or "")
-    if extra:
-        key = "spark.driver.extraJavaOptions"
-        settings[key] = f"{settings.get(key, '')} {extra}".strip()
+    for key, value in JOB_SETTINGS.get(job or "", {}).items():
+        if key in _APPENDED:
+            value = f"{settings.get(key, '')} {value}".strip()
+        settings[key] = value
     return settings
 
 
