@@ -207,10 +207,12 @@ def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spar
     assert got["batch"] == got["per_date"]
 
 
-def test_presence_reads_only_its_dates_partitions_and_their_neighbours(spark, presence_run):
+def test_presence_reads_its_dates_and_the_events_within_reach_of_them(spark, presence_run):
     cfg, _ = presence_run
     plan = read_stay_events(spark, cfg, DAY, DAY)._jdf.queryExecution().executedPlan().toString()
     assert "event_date" in plan.split("PartitionFilters")[1].split("]")[0]
+    # and only the neighbours' rows within reach of the date (a constant range: pushed down)
+    assert "event_time" in plan.split("PushedFilters")[1].split("]")[0]
 
 
 def test_presence_without_origins_for_the_period_says_what_to_run(spark, make_cfg):

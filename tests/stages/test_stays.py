@@ -24,7 +24,10 @@ from footfall.stages.stays import (
     local_bin,
     local_micros,
     present_hours,
+    reach_bounds,
     utc_offsets,
+    weekday_reach,
+    within_reach,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -257,3 +260,83 @@ def test_weekday_hours_filter_keeps_the_stays_that_reach_weekday_daytime_only(sp
     assert kept == {"A": [("2026-03-02", h) for h in range(8, 13)]}
     every = bins(spark, rows, "2026-03-01", "2026-03-08")
     assert set(every) == {"A", "B", "C", "D"}
+
+
+def test_reach_bounds_are_the_local_dates_widened_by_the_longest_bridge_and_a_margin():
+    # 10 March 2026 is GMT (UTC+0): 00:00 less 12 h (720 min, the longest limit) less the 2 h
+    # margin is 9 March 10:00 UTC; the end of 11 March plus 14 h is 12 March 14:00 UTC
+    lo, hi = reach_bounds(RULE, LONDON, dt.date(2026, 3, 10), dt.date(2026, 3, 11))
+    utc = dt.timezone.utc
+    assert lo == int(dt.datetime(2026, 3, 9, 10, tzinfo=utc).timestamp()) * 1_000_000
+    assert hi == int(dt.datetime(2026, 3, 12, 14, tzinfo=utc).timestamp()) * 1_000_000
+    # twice the edge counts too: with 8 h edges a gap under 16 h still gives each side 8 h
+    assert StayRule(60, 30, 480).reach_minutes == 960
+
+
+def test_events_out_of_reach_change_no_bin_of_the_dates(spark):
+    # s: 9 March 06:00 (A2) and 08:00 (A1) are out of reach of 10 March (before 9 March
+    # 10:00 UTC); 10 March 00:30 in A1 then has no previous event, and its edge before it
+    # (00:00-00:30) is the edge the 08:00 event gives it across the 16.5 h gap. t: 9 March 23:00
+    # in A3 is within reach and bridged to 10 March 01:00; 11 March 20:00 is out of reach.
+    rows = [
+        ev("s", "2026-03-09 06:00", "A2"),
+        ev("s", "2026-03-09 08:00", "A1"),
+        ev("s", "2026-03-10 00:30", "A1"),
+        ev("t", "2026-03-09 23:00", "A3"),
+        ev("t", "2026-03-10 01:00", "A3"),
+        ev("t", "2026-03-11 20:00", "A3"),
+    ]
+    day = dt.date(2026, 3, 10)
+    frame = spark.createDataFrame(rows, text_schema(tables.EVENTS))
+    kept = frame.where(within_reach(RULE, LONDON, day, day))
+    assert sorted((r[C.TOKEN], r[C.EVENT_HOUR]) for r in kept.collect()) == [
+        ("s", 0),
+        ("t", 1),
+        ("t", 23),
+    ]
+    present = present_hours(RULE, LONDON, day, day)
+    every = sorted(tuple(r) for r in frame.transform(present).collect())
+    assert sorted(tuple(r) for r in kept.transform(present).collect()) == every
+    # s: 00:00-01:00 in A1 (the edge and the edge after); t: 00:00-01:30 in A3
+    assert sorted(
+        (r[C.TOKEN], r[C.AREA_ID], r[C.HOUR], r["dwell_us"] // MINUTE_US)
+        for r in kept.transform(present).collect()
+    ) == [
+        ("s", "A1", 0, 60),
+        ("t", "A3", 0, 60),
+        ("t", "A3", 1, 30),
+    ]
+
+
+def test_weekend_events_out_of_reach_of_weekday_hours_change_no_weekday_bin(spark):
+    # Friday 6 to Monday 9 March 2026 (GMT). With 12 h of reach, 2 h of margin and weekday
+    # hours widened to 08:00-18:00, Saturday 08:00 to Sunday 18:00 is out of reach: Saturday
+    # 12:00 and Sunday 12:00 are dropped, Saturday 07:00 and Sunday 19:00 kept
+    rows = [
+        ev("w", "2026-03-06 16:00", "A"),
+        ev("w", "2026-03-07 07:00", "B"),
+        ev("w", "2026-03-07 12:00", "B"),
+        ev("w", "2026-03-08 12:00", "C"),
+        ev("w", "2026-03-08 19:00", "C"),
+        ev("w", "2026-03-09 10:00", "A"),
+    ]
+    first, last = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+    frame = spark.createDataFrame(rows, text_schema(tables.EVENTS))
+    kept = frame.where(weekday_reach(RULE, range(9, 17), utc_offsets(LONDON, first, last)))
+    assert sorted((str(r[C.EVENT_DATE]), r[C.EVENT_HOUR]) for r in kept.collect()) == [
+        ("2026-03-06", 16),
+        ("2026-03-07", 7),
+        ("2026-03-08", 19),
+        ("2026-03-09", 10),
+    ]
+
+    def weekday_daytime(got):  # the bins work areas count: hours 9..16 of Friday and Monday
+        days = ("2026-03-06", "2026-03-09")
+        out = {a: [b for b in v if b[0] in days and b[1] in range(9, 17)] for a, v in got.items()}
+        return {a: v for a, v in out.items() if v}
+
+    # Friday: edges 15:30-16:30 (the next event is 15 h later); Monday: edges 09:30-10:30
+    every = weekday_daytime(bins(spark, rows, "2026-03-01", "2026-03-31"))
+    filtered = weekday_daytime(bins(spark, rows, "2026-03-01", "2026-03-31", weekday=range(9, 17)))
+    assert every == {"A": hours("2026-03-06", 15, 16) + hours("2026-03-09", 9, 10)}
+    assert filtered == every

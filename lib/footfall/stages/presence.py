@@ -23,7 +23,7 @@ from footfall.stages.dp_presence import DpCandidates
 from footfall.stages.dwell import breakdown, counts_with_all, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
-from footfall.stages.stays import StayRule, present_hours
+from footfall.stages.stays import StayRule, present_hours, within_reach
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,16 @@ def daily_presence(level: str) -> Callable[[DataFrame], DataFrame]:
 
 
 def read_stay_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date) -> DataFrame:
-    """The events partitions that presence of first..last reads: those dates and the dates next
-    to them within the same period (a stay may reach into the next or previous date; tokens of
-    another period are never linked, METHOD 5.1)."""
+    """The events that presence of first..last reads: the partitions of those dates and of the
+    dates next to them within the same period (a stay may reach into the next or previous date;
+    tokens of another period are never linked, METHOD 5.1), and of the dates next to them only
+    the rows whose stays can reach first..last (`within_reach`: with the default limits the
+    12 hours next to them, so one date's presence shuffles two days of events, not three)."""
     period_first, period_last = period_bounds(period_of(first))
     before = max(first - dt.timedelta(days=1), period_first)
     after = min(last + dt.timedelta(days=1), period_last)
-    return lake.read_events(spark, cfg, before, after)
+    reach = within_reach(StayRule.from_config(cfg), cfg.zone, first, last)
+    return lake.read_events(spark, cfg, before, after).where(reach)
 
 
 def run_presence(spark: SparkSession, cfg: Config, date: dt.date) -> dict:

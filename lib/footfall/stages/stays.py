@@ -49,6 +49,15 @@ class StayRule:
             cfg["presence.edge_minutes"],
         )
 
+    @property
+    def reach_minutes(self) -> int:
+        """How far an event's stays reach: an event further than this before (after) a date's
+        start (end) cannot change its bins. A gap longer than both bridges and twice the edge is
+        two plain edges, the same as no neighbour at all on that side (`reach_bounds`)."""
+        return max(
+            self.bridge_same_area_minutes, self.bridge_other_area_minutes, 2 * self.edge_minutes
+        )
+
 
 @dataclass(frozen=True)
 class HourMarks:
@@ -109,6 +118,40 @@ def utc_offsets(zone: str, first: dt.date, last: dt.date) -> UtcOffsets:
             offsets.append(offset(nxt))
         at = nxt
     return UtcOffsets(tuple(changes), tuple(offsets))
+
+
+# local midnights are found with ZoneInfo on the driver; a zone whose DST change skips midnight
+# may shift one by its change (an hour, rarely two): the bounds are widened by that much
+REACH_MARGIN_US = 2 * HOUR_US
+
+
+def reach_bounds(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> tuple[int, int]:
+    """[lo, hi) in UTC microseconds: the events whose stays can reach the local dates
+    first..last (METHOD 5.1). The bins of first..last from only these events equal those from
+    all of the period's events:
+
+    - an interval that overlaps the dates starts or ends within `reach_minutes` of them at an
+      event that lies within `reach_minutes` of them (a bridge, a split or an edge is no longer);
+    - for an event kept whose previous (next) event is not, that gap is longer than the reach:
+      it is two plain edges of `edge_minutes`, so the kept event's edge before (after) it is the
+      same interval as the edge that the dropped neighbour would have given it.
+    """
+    tz, reach = ZoneInfo(zone), rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
+
+    def midnight_us(day: dt.date) -> int:
+        local = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+        return int(local.astimezone(dt.timezone.utc).timestamp()) * 1_000_000
+
+    return midnight_us(first) - reach, midnight_us(last + dt.timedelta(days=1)) + reach
+
+
+def within_reach(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> Column:
+    """True for an events row whose stays can reach the local dates first..last (`reach_bounds`):
+    a row filter before the shuffle by token; a constant range on `event_time`, so Parquet can
+    skip row groups by their statistics."""
+    lo, hi = reach_bounds(rule, zone, first, last)
+    t = F.col(C.EVENT_TIME)
+    return (t >= F.timestamp_micros(F.lit(lo))) & (t < F.timestamp_micros(F.lit(hi)))
 
 
 def local_micros(instant_us: Column, zone: UtcOffsets) -> Column:
@@ -252,6 +295,26 @@ def weekday_hours(hours: range, zone: UtcOffsets) -> Column:
     return on(first_day) | on(last_day) | (last_day - first_day > 1)
 
 
+def weekday_reach(rule: StayRule, hours: range, zone: UtcOffsets) -> Column:
+    """True for an events row whose stays may reach local `hours` of a Monday to Friday (widened
+    by an hour on each side, as `weekday_hours`); false only for a weekend event further than
+    `reach_minutes` (and the margin) from both weekday windows around it. A row filter before
+    the shuffle by token: the weekday bins are the same without those events (the argument of
+    `reach_bounds` holds for every window: a dropped event is the far side of a gap longer than
+    every bridge). With the default limits it drops Saturday 08:00 to Sunday 18:00."""
+    reach = rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
+    local = local_micros(F.unix_micros(F.col(C.EVENT_TIME)), zone)
+    day = _whole(local, DAY_US)
+    monday = day - F.pmod(day + 3, F.lit(7))  # epoch day 0 (1970-01-01) was a Thursday
+
+    def in_weekend_gap(monday: Column) -> Column:  # from Friday's hours to next Monday's
+        gap_start = (monday + 4) * DAY_US + (hours.stop + 1) * HOUR_US
+        gap_end = (monday + 7) * DAY_US + (hours.start - 1) * HOUR_US
+        return (local - reach >= gap_start) & (local + reach < gap_end)
+
+    return ~(in_weekend_gap(monday) | in_weekend_gap(monday - 7))
+
+
 def present_hours(
     rule: StayRule,
     zone: str,
@@ -262,11 +325,13 @@ def present_hours(
     """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
     token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2).
     weekday_only: the local hours of Monday to Friday the caller keeps (work areas, METHOD
-    5.3): intervals that cannot reach them are dropped before binning; the caller still
-    filters the bins."""
+    5.3): weekend events out of their reach are dropped before the shuffle, and intervals that
+    cannot reach them before binning; the caller still filters the bins."""
     marks, offsets = hour_marks(zone, first, last), utc_offsets(zone, first, last)
 
     def _apply(events: DataFrame) -> DataFrame:
+        if weekday_only is not None:
+            events = events.where(weekday_reach(rule, weekday_only, offsets))
         stays = events.transform(intervals(rule))
         if weekday_only is not None:
             stays = stays.where(weekday_hours(weekday_only, offsets))
