@@ -46,7 +46,7 @@ demo: setup
 	@$(PY) -m footfall.outputs --conf $(CONF)
 
 test: setup
-	$(PY) -m pytest -q -m "not cluster" tests
+	$(PY) -m pytest -q --durations=15 -m "not cluster" tests
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not cluster and not integration" tests
