@@ -77,7 +77,7 @@ def read_stay_events(spark: SparkSession, cfg: Config, first: dt.date, last: dt.
     dates next to them within the same period (a stay may reach into the next or previous date;
     tokens of another period are never linked, METHOD 5.1), and of the dates next to them only
     the rows whose stays can reach first..last (`within_reach`: with the default limits the
-    12 hours next to them, so one date's presence shuffles two days of events, not three)."""
+    14 hours next to them, so one date's presence shuffles ~2.2 days of events, not three)."""
     period_first, period_last = period_bounds(period_of(first))
     before = max(first - dt.timedelta(days=1), period_first)
     after = min(last + dt.timedelta(days=1), period_last)

@@ -130,11 +130,12 @@ def reach_bounds(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> tu
     first..last (METHOD 5.1). The bins of first..last from only these events equal those from
     all of the period's events:
 
-    - an interval that overlaps the dates starts or ends within `reach_minutes` of them at an
-      event that lies within `reach_minutes` of them (a bridge, a split or an edge is no longer);
-    - for an event kept whose previous (next) event is not, that gap is longer than the reach:
-      it is two plain edges of `edge_minutes`, so the kept event's edge before (after) it is the
-      same interval as the edge that the dropped neighbour would have given it.
+    - every interval that overlaps the dates starts or ends at an event within `reach_minutes`
+      of them (no bridge, split or edge is longer): that event is kept;
+    - the interval depends on that event and its neighbour across the gap. When the neighbour
+      is dropped, the gap is longer than both bridges and twice the edge, so the interval is a
+      plain edge of `edge_minutes` at the kept event: the edge it also gets with no neighbour
+      on that side.
     """
     tz, reach = ZoneInfo(zone), rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
 
