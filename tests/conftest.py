@@ -18,7 +18,12 @@ TEST_KEY = bytes.fromhex(TEST_KEY_HEX)
 TEST_SPARK = {
     "spark.master": "local[2]",
     "spark.app.name": "footfall-tests",
-    "spark.driver.memory": "3g",
+    # 4g: one session runs the whole suite; with 3g a broadcast late in the run failed once to
+    # allocate its 64 MiB page ("Java heap space", test_generate's fixture, 190 passed, 9 errors)
+    "spark.driver.memory": "4g",
+    # broadcasts and cached blocks of finished tests are freed when the driver's GC has found
+    # them unreferenced: collect every 2 minutes instead of Spark's 30
+    "spark.cleaner.periodicGC.interval": "2min",
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
