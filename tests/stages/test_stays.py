@@ -15,17 +15,19 @@ import pytest
 from conftest import text_schema
 from footfall.core import columns as C
 from footfall.core import tables
-from footfall.stages.stays import (
+from footfall.stages.local_clock import (
     HOUR_US,
     MINUTE_US,
     HourMarks,
-    StayRule,
     hour_marks,
     local_bin,
     local_micros,
+    utc_offsets,
+)
+from footfall.stages.stays import (
+    StayRule,
     present_hours,
     reach_bounds,
-    utc_offsets,
     weekday_reach,
     within_reach,
 )

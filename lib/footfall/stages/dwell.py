@@ -20,7 +20,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
-from footfall.stages.stays import DWELL_US, MINUTE_US
+from footfall.stages.local_clock import MINUTE_US
+from footfall.stages.stays import DWELL_US
 
 WORK_HOURS = range(9, 17)  # local hours 9..16
 _BINS, _DAYS = "_bins", "_days"

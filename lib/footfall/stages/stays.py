@@ -5,15 +5,14 @@ gap becomes at most two intervals of instants (bridged within one area, split at
 between areas, otherwise an edge on each side); the first event of the token gets an edge
 before it and the last one an edge after it. An interval becomes the local hour bins it
 overlaps by a positive duration: the bin of its start and of every local hour boundary inside
-it, never one row per minute. All of it is Spark built-ins (window functions, higher-order
-array functions); instants are microseconds since the epoch (`unix_micros`), so midpoints of
-whole-second or whole-millisecond events are exact.
+it, never one row per minute (the zone's clock: `local_clock`). All of it is Spark built-ins
+(window functions, higher-order array functions); instants are microseconds since the epoch
+(`unix_micros`), so midpoints of whole-second or whole-millisecond events are exact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -23,10 +22,19 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core.config import Config
+from footfall.stages.local_clock import (
+    DAY_US,
+    HOUR_US,
+    MINUTE_US,
+    HourMarks,
+    UtcOffsets,
+    hour_marks,
+    local_bin,
+    local_micros,
+    utc_offsets,
+    whole,
+)
 
-MINUTE_US = 60_000_000
-HOUR_US = 60 * MINUTE_US
-DAY_US = 24 * HOUR_US
 START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
 LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
 DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
@@ -57,67 +65,6 @@ class StayRule:
         return max(
             self.bridge_same_area_minutes, self.bridge_other_area_minutes, 2 * self.edge_minutes
         )
-
-
-@dataclass(frozen=True)
-class HourMarks:
-    """Where local hour bins can begin, as UTC instants: every `step_us` from `phase_us`."""
-
-    step_us: int
-    phase_us: int
-
-
-def hour_marks(zone: str, first: dt.date, last: dt.date) -> HourMarks:
-    """The UTC instants at which a local hour can start in zone between first and last.
-
-    With one offset residue (minutes past the hour) all local hours start at UTC instants of
-    that phase, an hour apart: `:00` for Europe/London (its DST changes fall on UTC hours too),
-    `:30` for Asia/Kolkata and for Australia/Adelaide (+9:30 and +10:30). A zone whose residue
-    changes with DST (Australia/Lord_Howe: +10:30, +11:00) gets marks at their common divisor."""
-    tz = ZoneInfo(zone)
-    start = dt.datetime.combine(first - dt.timedelta(days=2), dt.time(0), tzinfo=dt.timezone.utc)
-    hours = int((last - first).days + 5) * 24
-    offsets = [(start + dt.timedelta(hours=i)).astimezone(tz).utcoffset() for i in range(hours)]
-    residues = {int(o.total_seconds()) // 60 % 60 for o in offsets}
-    if len(residues) == 1:
-        (residue,) = residues
-        return HourMarks(HOUR_US, ((60 - residue) % 60) * MINUTE_US)
-    return HourMarks(math.gcd(60, *residues) * MINUTE_US, 0)
-
-
-@dataclass(frozen=True)
-class UtcOffsets:
-    """A zone's UTC offset as a step function of the instant: `offsets[0]` before `changes[0]`,
-    `offsets[i]` from `changes[i - 1]` on (microseconds)."""
-
-    changes: tuple[int, ...]
-    offsets: tuple[int, ...]
-
-
-def utc_offsets(zone: str, first: dt.date, last: dt.date) -> UtcOffsets:
-    """The zone's offsets and the instants they change at, from a week before first to a week
-    after last (wider than any stay of first..last reaches: METHOD 5.1's limits are capped at a
-    day; an instant outside it keeps the nearest offset, and its date is filtered out anyway)."""
-    tz = ZoneInfo(zone)
-    start = dt.datetime.combine(first - dt.timedelta(days=7), dt.time(0), tzinfo=dt.timezone.utc)
-    stop = dt.datetime.combine(last + dt.timedelta(days=8), dt.time(0), tzinfo=dt.timezone.utc)
-
-    def offset(at: dt.datetime) -> int:
-        return int(at.astimezone(tz).utcoffset().total_seconds()) * 1_000_000
-
-    changes, offsets = [], [offset(start)]
-    at = start
-    while at < stop:  # hour by hour, then the change found to the second in its hour
-        nxt = at + dt.timedelta(hours=1)
-        if offset(nxt) != offsets[-1]:
-            lo, hi = at, nxt  # offset(lo) is the old one, offset(hi) the new one
-            while hi - lo > dt.timedelta(seconds=1):
-                mid = lo + (hi - lo) / 2
-                lo, hi = (mid, hi) if offset(mid) == offsets[-1] else (lo, mid)
-            changes.append(int(hi.timestamp()) * 1_000_000)
-            offsets.append(offset(nxt))
-        at = nxt
-    return UtcOffsets(tuple(changes), tuple(offsets))
 
 
 # local midnights are found with ZoneInfo on the driver; a zone whose DST change skips midnight
@@ -153,27 +100,6 @@ def within_reach(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> Co
     lo, hi = reach_bounds(rule, zone, first, last)
     t = F.col(C.EVENT_TIME)
     return (t >= F.timestamp_micros(F.lit(lo))) & (t < F.timestamp_micros(F.lit(hi)))
-
-
-def local_micros(instant_us: Column, zone: UtcOffsets) -> Column:
-    """The local wall clock of a UTC instant, both as microseconds since the epoch: what
-    from_utc_timestamp gives, as integer arithmetic (no time-zone rules per row)."""
-    offset = F.lit(zone.offsets[-1])
-    for change, before in zip(reversed(zone.changes), reversed(zone.offsets[:-1]), strict=True):
-        offset = F.when(instant_us < F.lit(change), F.lit(before)).otherwise(offset)
-    return instant_us + offset
-
-
-def local_bin(instant_us: Column, zone: UtcOffsets) -> tuple[Column, Column]:
-    """The local date and hour (METHOD 2) of a UTC instant in microseconds."""
-    local = local_micros(instant_us, zone)
-    date = F.date_from_unix_date(_whole(local, DAY_US).cast("int"))
-    return date, _whole(F.pmod(local, F.lit(DAY_US)), HOUR_US).cast("int")
-
-
-def _whole(value: Column, unit: int) -> Column:
-    """floor(value / unit) for a non-negative long, exactly (an exact multiple divided)."""
-    return ((value - F.pmod(value, F.lit(unit))) / F.lit(unit)).cast("long")
 
 
 def _interval(start: Column, end: Column, area: Column, lasts: bool = True) -> Column:
@@ -285,7 +211,7 @@ def weekday_hours(hours: range, zone: UtcOffsets) -> Column:
     an hour on each side, so no DST change near it can hide an overlap."""
     local_start = local_micros(F.col(START), zone)
     local_last = local_micros(F.col(END) - 1, zone)
-    first_day, last_day = _whole(local_start, DAY_US), _whole(local_last, DAY_US)
+    first_day, last_day = whole(local_start, DAY_US), whole(local_last, DAY_US)
     lo, hi = (hours.start - 1) * HOUR_US, (hours.stop + 1) * HOUR_US
 
     def on(day: Column) -> Column:
@@ -305,7 +231,7 @@ def weekday_reach(rule: StayRule, hours: range, zone: UtcOffsets) -> Column:
     every bridge). With the default limits it drops Saturday 08:00 to Sunday 18:00."""
     reach = rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
     local = local_micros(F.unix_micros(F.col(C.EVENT_TIME)), zone)
-    day = _whole(local, DAY_US)
+    day = whole(local, DAY_US)
     monday = day - F.pmod(day + 3, F.lit(7))  # epoch day 0 (1970-01-01) was a Thursday
 
     def in_weekend_gap(monday: Column) -> Column:  # from Friday's hours to next Monday's
