@@ -10,8 +10,10 @@ from conftest import text_schema
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.errors import UserError
+from footfall.runtime.session import session_conf
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
+from footfall.stages.presence import SETTINGS as presence_settings
 from footfall.stages.presence import (
     hourly_presence,
     present_hours,
@@ -213,6 +215,26 @@ def test_presence_reads_its_dates_and_the_events_within_reach_of_them(spark, pre
     assert "event_date" in plan.split("PartitionFilters")[1].split("]")[0]
     # and only the neighbours' rows within reach of the date (a constant range: pushed down)
     assert "event_time" in plan.split("PushedFilters")[1].split("]")[0]
+
+
+def test_a_presence_pass_caches_its_rows_in_partitions_sized_to_them(spark):
+    # 10 and 11 rows in 3 groups, aggregated with 40 shuffle partitions: cached as they are,
+    # the 40 partitions stay (37 of them empty, each a task of every output); under presence's
+    # settings AQE coalesces them like any other stage, here into one
+    def grouped(n):
+        return spark.range(n).groupBy((F.col("id") % 3).alias("k")).count()
+
+    with session_conf(spark, {"spark.sql.shuffle.partitions": "40"}):
+        plain = grouped(10).persist()
+        with session_conf(spark, presence_settings):
+            sized = grouped(11).persist()
+    try:
+        assert (plain.count(), sized.count()) == (3, 3)
+        assert plain.rdd.getNumPartitions() == 40
+        assert sized.rdd.getNumPartitions() == 1
+    finally:
+        plain.unpersist()
+        sized.unpersist()
 
 
 def test_presence_without_origins_for_the_period_says_what_to_run(spark, make_cfg):

@@ -108,15 +108,17 @@ def counts_with_all(rows: DataFrame, keys: Sequence[str], part: str) -> DataFram
 
     Each token is in exactly one part, so the parts' counts add up to the distinct count of
     the keys: `all` sums the few aggregated rows instead of aggregating every row a second time
-    (grouping sets doubled the rows before the hash aggregation); the union reads `per` from
-    one reused exchange."""
+    (grouping sets doubled the rows before the hash aggregation). Each aggregated row is
+    counted once in its part and once in `all` by a second aggregation of the aggregated rows:
+    a union of `per` and its sum read `rows` twice (Spark reused no exchange over a cached
+    input), one more scan of the cached rows per output."""
     per = rows.groupBy(*keys, part).agg(
         F.count("*").alias(C.SUBSCRIBERS), F.sum(C.WEIGHT).alias(C.EXTRAPOLATED)
     )
-    total = per.groupBy(*keys).agg(
+    both = per.withColumn(part, F.explode(F.array(F.col(part), F.lit(C.ORIGIN_ALL))))
+    return both.groupBy(*keys, part).agg(
         F.sum(C.SUBSCRIBERS).alias(C.SUBSCRIBERS), F.sum(C.EXTRAPOLATED).alias(C.EXTRAPOLATED)
     )
-    return per.unionByName(total.withColumn(part, F.lit(C.ORIGIN_ALL)))
 
 
 def breakdown(part: str) -> Callable[[DataFrame], DataFrame]:
