@@ -180,8 +180,8 @@ def _rows_per_date(written: dict[str, DataFrame]) -> dict[tuple[dt.date, str], i
 # their data, as it does every other stage's. By default Spark keeps a cached plan's last
 # shuffle at spark.sql.shuffle.partitions, which conf/cluster.yaml sets as an upper bound for
 # AQE to coalesce: every output then ran that many tasks over the cached rows. One date of the
-# 10M bench at 80 partitions: 3,000 tasks and 102 executor CPU s, 625 and 62 with this (the
-# setting is read when a frame is persisted)
+# 10M bench at 80 partitions: 2,991 tasks and 102 executor CPU s, 625 and 62 with this
+# (bench/README.md, sixth pass). The setting is read when a frame is persisted.
 SETTINGS = {"spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true"}
 
 
