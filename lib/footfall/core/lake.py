@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,18 @@ def delta_version(spark: SparkSession, path: str) -> int | None:
         return int(log_.update(False, none, none).version())
     except Exception:  # an internal API: fall back to the public one if it ever changes
         return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
+
+
+def rows_per_date(frames: dict[str, DataFrame]) -> dict[tuple[dt.date, str], int]:
+    """Rows per (date, name) of named frames with a `date` column, in one Spark job for all of
+    them (a job each cost ~0.5 s apiece on small cached frames)."""
+    if not frames:
+        return {}
+    counted = [
+        df.groupBy(C.DATE).count().withColumn("_name", F.lit(name)) for name, df in frames.items()
+    ]
+    rows = functools.reduce(DataFrame.unionByName, counted).collect()
+    return {(r[C.DATE], r["_name"]): int(r["count"]) for r in rows}
 
 
 def size_bytes(df: DataFrame) -> int:

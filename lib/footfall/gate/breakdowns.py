@@ -16,7 +16,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from footfall.core import columns as C
-from footfall.core import tables
+from footfall.core import lake, tables
 from footfall.gate import measures, split
 from footfall.stages.dwell import band_labels
 
@@ -49,12 +49,9 @@ class Part:
 
 
 def part_rows(dates: list[dt.date], frames: dict[str, DataFrame]) -> dict[dt.date, dict]:
-    """Candidate rows of every breakdown per date (one small job per breakdown)."""
-    out: dict[dt.date, dict[str, int]] = {d: dict.fromkeys(frames, 0) for d in dates}
-    for name, df in frames.items():
-        for r in df.groupBy(C.DATE).count().collect():
-            out[r[C.DATE]][name] = int(r["count"])
-    return out
+    """Candidate rows of every breakdown per date (one small job for all of them)."""
+    counts = lake.rows_per_date(frames)
+    return {d: {name: counts.get((d, name), 0) for name in frames} for d in dates}
 
 
 def measure_part(

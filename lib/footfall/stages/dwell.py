@@ -108,10 +108,9 @@ def counts_with_all(rows: DataFrame, keys: Sequence[str], part: str) -> DataFram
 
     Each token is in exactly one part, so the parts' counts add up to the distinct count of
     the keys: `all` sums the few aggregated rows instead of aggregating every row a second time
-    (grouping sets doubled the rows before the hash aggregation). Each aggregated row is
-    counted once in its part and once in `all` by a second aggregation of the aggregated rows:
-    a union of `per` and its sum read `rows` twice (Spark reused no exchange over a cached
-    input), one more scan of the cached rows per output."""
+    (grouping sets doubled the rows before the hash aggregation). A second aggregation of the
+    aggregated rows counts each in its part and in `all`, so `rows` is read once (a union of
+    `per` and its sum read it twice: Spark reused no exchange over a cached input)."""
     per = rows.groupBy(*keys, part).agg(
         F.count("*").alias(C.SUBSCRIBERS), F.sum(C.WEIGHT).alias(C.EXTRAPOLATED)
     )

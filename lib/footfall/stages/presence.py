@@ -4,7 +4,6 @@ controlled (METHOD 7): the audit and candidate tables of METHOD 8."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,21 +135,22 @@ def _write_output(
     cfg: Config,
     out: _Output,
     where: lake.Rows,
-    kept: list[DataFrame],
+    written: dict[str, DataFrame],
     dp_mode: DpCandidates | None = None,
-) -> tuple[dict[str, int | None], dict[str, DataFrame]]:
+) -> dict[str, int | None]:
     """Audit rows of out (from the weighted hourly present rows, or the daily stay rows of
     `daily_stays`), then the disclosure-controlled candidates computed from exactly the audit
-    rows written (so every candidate traces to them); Delta versions and the two cached frames
-    written, by summary name (`_rows_per_date` counts them). In DP
-    mode (METHOD 7.1) the audit rows stay exact and the hourly and daily candidates are the
-    noised cells of the bounded rows; the 5.3 breakdowns get no candidates (not DP yet)."""
+    rows written (so every candidate traces to them); Delta versions. Each frame is cached and
+    put in written under its summary name as soon as it is (the caller counts and unpersists
+    them). In DP mode (METHOD 7.1) the audit rows stay exact and the hourly and daily
+    candidates are the noised cells of the bounded rows; the 5.3 breakdowns get no candidates
+    (not DP yet)."""
     k_min, rounding = cfg["release.k_min"], cfg["release.rounding"]
     # one task (so one file) per date: a date's rows are few (area x hour x origin), and the
     # release reads them date by date
     audit = (daily if out.daily else rows).transform(out.aggregate(cfg)).repartition(C.DATE)
     audit = audit.persist(StorageLevel.MEMORY_AND_DISK)
-    kept.append(audit)
+    written[f"audit_{out.name}_rows"] = audit
     versions = {f"audit_{out.name}": lake.replace_where(audit, cfg, out.audit, where)}
     if dp_mode is None:
         candidates = disclosure.control(audit, out.group, k_min, rounding, out.part)
@@ -160,20 +160,9 @@ def _write_output(
         # none left from an earlier k-anonymity run of these dates)
         candidates = rows.sparkSession.createDataFrame([], out.candidate.schema)
     candidates = candidates.repartition(C.DATE).persist(StorageLevel.MEMORY_AND_DISK)
-    kept.append(candidates)
+    written[f"candidate_{out.name}_rows"] = candidates
     versions[f"candidate_{out.name}"] = lake.replace_where(candidates, cfg, out.candidate, where)
-    return versions, {f"audit_{out.name}_rows": audit, f"candidate_{out.name}_rows": candidates}
-
-
-def _rows_per_date(written: dict[str, DataFrame]) -> dict[tuple[dt.date, str], int]:
-    """Rows per (date, name) of the written (cached) frames, in one Spark job for all of them
-    (one job per frame cost ~0.5 s each, 8 per pass)."""
-    counted = [
-        frame.groupBy(C.DATE).count().withColumn("_name", F.lit(name))
-        for name, frame in written.items()
-    ]
-    rows = functools.reduce(DataFrame.unionByName, counted).collect()
-    return {(r[C.DATE], r["_name"]): int(r["count"]) for r in rows}
+    return versions
 
 
 # AQE sizes the partitions of the cached hourly and daily rows (and of each cached output) to
@@ -212,20 +201,18 @@ def _presence_pass(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> li
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     daily = rows.transform(daily_stays(cfg["presence.dwell_bands_minutes"]))
     daily = daily.persist(StorageLevel.MEMORY_AND_DISK)
-    kept, versions, written = [rows, daily], {}, {}
-    dp_mode = None
-    if cfg["release.privacy"] == "dp":
-        dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
+    versions: dict[str, int | None] = {}
+    written: dict[str, DataFrame] = {}  # the outputs' cached audit and candidate frames
+    where = lake.Rows(C.DATE, dates[0], dates[-1])
     try:
+        dp_mode = None
+        if cfg["release.privacy"] == "dp":
+            dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
         for out in OUTPUTS:
-            out_versions, frames = _write_output(
-                rows, daily, cfg, out, lake.Rows(C.DATE, dates[0], dates[-1]), kept, dp_mode
-            )
-            versions.update(out_versions)
-            written.update(frames)
-        counts = _rows_per_date(written)
+            versions.update(_write_output(rows, daily, cfg, out, where, written, dp_mode))
+        counts = lake.rows_per_date(written)
     finally:
-        for frame in kept:
+        for frame in (rows, daily, *written.values()):
             frame.unpersist()
     return [_summary(d, period, level, counts, versions) for d in dates]
 
