@@ -1,4 +1,7 @@
-"""A job's own session settings (runtime.session.job_settings) and scoped SQL settings."""
+"""A job's own session settings (runtime.session.job_settings), scoped SQL settings, and how
+the session writes timestamps."""
+
+import datetime as dt
 
 from footfall.runtime.session import job_settings, session_conf
 
@@ -33,3 +36,23 @@ def test_session_conf_sets_for_the_block_then_restores_set_and_unset_keys(spark)
         assert spark.conf.get(key_unset) == "x"
     assert spark.conf.get(key_set) == before
     assert spark.conf.get(key_unset, None) is None
+
+
+def test_delta_files_store_timestamps_as_int64_microseconds_not_int96(spark, tmp_path):
+    # Parquet can skip row groups by an INT64 timestamp range, and any reader reads it
+    at = dt.datetime(2026, 3, 23, 8, 15, 30, 123456)
+    frame = spark.createDataFrame([(at,)], "event_time timestamp")
+    frame.coalesce(1).write.format("delta").save(str(tmp_path / "t"))
+    (file,) = (tmp_path / "t").glob("*.parquet")
+    jvm = spark.sparkContext._jvm
+    hadoop = jvm.org.apache.parquet.hadoop
+    source = hadoop.util.HadoopInputFile.fromPath(
+        jvm.org.apache.hadoop.fs.Path(str(file)), spark.sparkContext._jsc.hadoopConfiguration()
+    )
+    reader = hadoop.ParquetFileReader.open(source)
+    try:
+        schema = reader.getFooter().getFileMetaData().getSchema().toString()
+    finally:
+        reader.close()
+    assert "int64 event_time (TIMESTAMP(MICROS,true))" in schema, schema
+    assert spark.read.format("delta").load(str(tmp_path / "t")).first()[0] == at

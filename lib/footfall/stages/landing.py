@@ -101,14 +101,15 @@ def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) 
     # a header line starts with a letter of a column name once HEADER_NOISE is removed, and
     # holds every letter of the header: a line starting with a digit (every IMSI) is data
     # without a scan; the others skip the regex unless they hold HEADER_MARK (a sparse letter:
-    # no event type or number has it)
-    first = F.ascii(line)
-    maybe_header = ~first.between(ord("0"), ord("9")) & (F.instr(line, HEADER_MARK) > 0)
+    # no event type or number has it). `contains`, not `instr`: instr compares the needle at
+    # every position of the line (7% of ingest's CPU with the quote test below, 10M bench)
+    digit_first = F.ascii(line).between(ord("0"), ord("9"))
+    maybe_header = ~digit_first & line.contains(HEADER_MARK)
     is_header = maybe_header & (F.regexp_replace(line, HEADER_NOISE, "") == F.lit(header_text))
     return (
         spark.read.text([str(f) for f in files])
         .select(F.col("value").alias(LINE), file_name(F.input_file_name()).alias(C.SOURCE_FILE))
-        .where(F.trim(line) != F.lit(""))
+        .where(digit_first | (F.trim(line) != F.lit("")))  # a data line is not blank: no copy
         .where(~is_header)
     )
 
@@ -119,7 +120,7 @@ def split_fields(header: tuple[str, ...]) -> Transform:
     def _split(lines: DataFrame) -> DataFrame:
         # most lines have no quote at all: they skip the quote-aware split and the unquoting
         line = F.col(LINE)
-        quoted = F.instr(line, '"') > 0
+        quoted = line.contains('"')
         quotes = F.length(line) - F.length(F.regexp_replace(line, '"', ""))
         parts = F.when(quoted, F.split(line, QUOTED_SPLIT, -1)).otherwise(F.split(line, ",", -1))
         out = (
