@@ -89,9 +89,11 @@ def gzip_failures(files: list[Path]) -> list[str]:
     return bad
 
 
-def file_name(path: Column) -> Column:
-    """The last segment of a file URI (a search from the end: no split of the path per row)."""
-    return F.substring_index(path, "/", -1)
+def file_name() -> Column:
+    """The name of the file a row was read from: the file source's `_metadata.file_name`, a
+    constant of each file (input_file_name() with its last segment cut per row was 1.3% of
+    ingest's CPU, 10M bench)."""
+    return F.col("_metadata.file_name")
 
 
 def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) -> DataFrame:
@@ -108,7 +110,7 @@ def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) 
     is_header = maybe_header & (F.regexp_replace(line, HEADER_NOISE, "") == F.lit(header_text))
     return (
         spark.read.text([str(f) for f in files])
-        .select(F.col("value").alias(LINE), file_name(F.input_file_name()).alias(C.SOURCE_FILE))
+        .select(F.col("value").alias(LINE), file_name().alias(C.SOURCE_FILE))
         .where(digit_first | (F.trim(line) != F.lit("")))  # a data line is not blank: no copy
         .where(~is_header)
     )
@@ -188,7 +190,7 @@ def parquet_rows(spark: SparkSession, groups: dict[str, list[Path]]) -> DataFram
         frame = df.select(
             *[_as_text(by_name[c]) for c in C.RAW_COLUMNS],
             F.lit(len(C.RAW_COLUMNS)).alias(FIELDS),
-            file_name(F.input_file_name()).alias(C.SOURCE_FILE),
+            file_name().alias(C.SOURCE_FILE),
         )
         out = frame if out is None else out.unionByName(frame)
     return out
