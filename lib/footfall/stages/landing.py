@@ -92,7 +92,7 @@ def gzip_failures(files: list[Path]) -> list[str]:
 def file_name() -> Column:
     """The name of the file a row was read from: the file source's `_metadata.file_name`, a
     constant of each file (input_file_name() with its last segment cut per row was 1.3% of
-    ingest's CPU, 10M bench)."""
+    ingest's CPU in a 10M profile)."""
     return F.col("_metadata.file_name")
 
 
@@ -104,7 +104,7 @@ def read_lines(spark: SparkSession, files: list[Path], header: tuple[str, ...]) 
     # holds every letter of the header: a line starting with a digit (every IMSI) is data
     # without a scan; the others skip the regex unless they hold HEADER_MARK (a sparse letter:
     # no event type or number has it). `contains`, not `instr`: instr compares the needle at
-    # every position of the line (7% of ingest's CPU with the quote test below, 10M bench)
+    # every position of the line (7% of ingest's CPU with the quote test below, 10M profile)
     digit_first = F.ascii(line).between(ord("0"), ord("9"))
     maybe_header = ~digit_first & line.contains(HEADER_MARK)
     is_header = maybe_header & (F.regexp_replace(line, HEADER_NOISE, "") == F.lit(header_text))
