@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
@@ -48,11 +48,16 @@ def nightly_counts(nights: DataFrame) -> DataFrame:
     return nights.groupBy(C.TOKEN, NIGHT_DATE, C.AREA_ID).agg(F.count("*").alias(NIGHT_EVENTS))
 
 
+def _nightly_rank() -> Column:
+    """1 for the area with most night events of a (token, night), tie smallest area_id."""
+    w = Window.partitionBy(C.TOKEN, NIGHT_DATE).orderBy(F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
+    return F.row_number().over(w)
+
+
 def nightly_locations(counts: DataFrame) -> DataFrame:
     """One area per (token, night): most night events, tie smallest area_id."""
-    w = Window.partitionBy(C.TOKEN, NIGHT_DATE).orderBy(F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
     return (
-        counts.withColumn("_rank", F.row_number().over(w))
+        counts.withColumn("_rank", _nightly_rank())
         .where(F.col("_rank") == 1)
         .select(C.TOKEN, NIGHT_DATE, C.AREA_ID)
     )
@@ -60,15 +65,25 @@ def nightly_locations(counts: DataFrame) -> DataFrame:
 
 def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
     """Per token: home_area_id (null when unknown), nights_observed, nights_at_home."""
-    nights = nightly_locations(counts).groupBy(C.TOKEN, C.AREA_ID).agg(F.count("*").alias(NIGHTS))
-    events_in_area = counts.groupBy(C.TOKEN, C.AREA_ID).agg(F.sum(NIGHT_EVENTS).alias(NIGHT_EVENTS))
+    # per (token, area): the nights it is the nightly location and its night events, for the
+    # areas that are a nightly location at least once, in one aggregation of the counts (a join
+    # of the nightly locations' counts with the events' sums read the events twice: Spark reused
+    # no exchange across the two branches of the join)
+    nights = (
+        counts.withColumn("_nightly", _nightly_rank() == 1)
+        .groupBy(C.TOKEN, C.AREA_ID)
+        .agg(
+            F.count_if(F.col("_nightly")).alias(NIGHTS),
+            F.sum(NIGHT_EVENTS).alias(NIGHT_EVENTS),
+        )
+        .where(F.col(NIGHTS) > 0)
+    )
     by_token = Window.partitionBy(C.TOKEN)
     order = by_token.orderBy(F.desc(NIGHTS), F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
     known = F.col(NIGHTS) >= F.lit(min_nights)
     return (
-        nights.join(events_in_area, [C.TOKEN, C.AREA_ID], "left")
         # one nightly location per observed night, so the sum over areas counts the nights
-        .withColumn(C.NIGHTS_OBSERVED, F.sum(NIGHTS).over(by_token))
+        nights.withColumn(C.NIGHTS_OBSERVED, F.sum(NIGHTS).over(by_token))
         .withColumn("_rank", F.row_number().over(order))
         .where(F.col("_rank") == 1)
         .select(
