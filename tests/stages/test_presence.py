@@ -237,6 +237,27 @@ def test_a_presence_pass_caches_its_rows_in_partitions_sized_to_them(spark):
         sized.unpersist()
 
 
+def test_a_presence_pass_caches_its_rows_uncompressed(spark):
+    # 20,000 rows of one 10-character area: compressed, the cache keeps the value once per batch
+    # (run length or dictionary); under presence's settings it keeps every copy, >= 10 bytes each
+    def cached_bytes(area):
+        df = spark.range(20_000).select(F.lit(area).alias("area")).persist()
+        try:
+            assert df.count() == 20_000
+            relation = df._jdf.queryExecution().withCachedData().collectLeaves().head()
+            rdd = relation.cacheBuilder().cachedColumnBuffers().id()
+            infos = spark.sparkContext._jsc.sc().getRDDStorageInfo()
+            return sum(i.memSize() + i.diskSize() for i in infos if i.id() == rdd)
+        finally:
+            df.unpersist()
+
+    plain = cached_bytes("A0000000-0")
+    with session_conf(spark, presence_settings):
+        raw = cached_bytes("A0000000-1")
+    assert plain < 20_000
+    assert raw >= 20_000 * 10
+
+
 def test_presence_without_origins_for_the_period_says_what_to_run(spark, make_cfg):
     cfg = make_cfg()
     write_areas(cfg)

@@ -170,8 +170,16 @@ def _write_output(
 # shuffle at spark.sql.shuffle.partitions, which conf/cluster.yaml sets as an upper bound for
 # AQE to coalesce: every output then ran that many tasks over the cached rows. One date of the
 # 10M bench at 80 partitions: 2,991 tasks and 102 executor CPU s, 625 and 62 with this
-# (bench/README.md, sixth pass). The setting is read when a frame is persisted.
-SETTINGS = {"spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true"}
+# (bench/README.md, sixth pass).
+# The cached frames are built uncompressed, as ingest's: encoding each column (dictionaries,
+# run lengths) cost more CPU than reading the bigger cache back saves, and what does not fit in
+# memory goes to local disk (MEMORY_AND_DISK). 14 dates in one pass: 100M 266 -> 251 s, executor
+# time 483 -> 451 s; 10M 87.6 -> 81.9 s of executor time (two pairs; bench/README.md, eighth
+# pass). Both settings are read when a frame is persisted.
+SETTINGS = {
+    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
+}
 
 
 def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[dict]:
