@@ -11,15 +11,17 @@ from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.stages.origins import (
     NIGHT_DATE,
+    NIGHTLY,
     assign_origins,
+    flag_nightly_locations,
     night_events,
     nightly_counts,
-    nightly_locations,
     period_bounds,
     read_period_events,
     run_origins,
 )
 from presence_data import config_under, event, write_areas, write_events
+from pyspark.sql import functions as F
 
 D = dt.date.fromisoformat
 
@@ -65,7 +67,9 @@ def test_nightly_location_tie_goes_to_smallest_area_id(spark):
         _events(spark, rows)
         .transform(night_events)
         .transform(nightly_counts)
-        .transform(nightly_locations)
+        .transform(flag_nightly_locations)
+        .where(F.col(NIGHTLY))
+        .select(C.TOKEN, NIGHT_DATE, C.AREA_ID)
     )
     expected = spark.createDataFrame(
         [("t", D("2026-03-10"), "A3"), ("t", D("2026-03-11"), "A1")], got.schema

@@ -24,7 +24,7 @@ from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
 from footfall.core.errors import LandingFileError
 from footfall.privacy.tokens import period_keys_frame
-from footfall.runtime.session import session_conf
+from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import landing
 from footfall.stages.ingest import (
     anonymise,
@@ -49,9 +49,8 @@ def _settings(cfg: Config) -> dict[str, str]:
         "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
         # the classified rows are cached for one run only: uncompressed, building the cache and
         # counting cost 7.8 us of CPU per landing row instead of 12.0, and reading it back 0.8
-        # instead of 1.8 (2.8M rows of the 10M bench), for about twice the memory; what does
-        # not fit spills to local disk (MEMORY_AND_DISK)
-        "spark.sql.inMemoryColumnarStorage.compressed": "false",
+        # instead of 1.8 (2.8M rows of the 10M bench), for about twice the memory
+        **UNCOMPRESSED_CACHE,
     }
 
 

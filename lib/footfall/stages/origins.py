@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
@@ -22,6 +22,7 @@ NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5, 6)
 NIGHT_DATE = "night_date"
 NIGHT_EVENTS = "night_events"
 NIGHTS = "nights"
+NIGHTLY = "nightly"
 LEVEL_COLUMNS = {"area": C.HOME_AREA_ID, "district": C.HOME_DISTRICT_ID, "region": C.HOME_REGION_ID}
 
 
@@ -48,19 +49,11 @@ def nightly_counts(nights: DataFrame) -> DataFrame:
     return nights.groupBy(C.TOKEN, NIGHT_DATE, C.AREA_ID).agg(F.count("*").alias(NIGHT_EVENTS))
 
 
-def _nightly_rank() -> Column:
-    """1 for the area with most night events of a (token, night), tie smallest area_id."""
+def flag_nightly_locations(counts: DataFrame) -> DataFrame:
+    """Nightly counts with NIGHTLY: true for the one area of each (token, night) with most
+    night events, tie smallest area_id (its nightly location)."""
     w = Window.partitionBy(C.TOKEN, NIGHT_DATE).orderBy(F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
-    return F.row_number().over(w)
-
-
-def nightly_locations(counts: DataFrame) -> DataFrame:
-    """One area per (token, night): most night events, tie smallest area_id."""
-    return (
-        counts.withColumn("_rank", _nightly_rank())
-        .where(F.col("_rank") == 1)
-        .select(C.TOKEN, NIGHT_DATE, C.AREA_ID)
-    )
+    return counts.withColumn(NIGHTLY, F.row_number().over(w) == 1)
 
 
 def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
@@ -70,10 +63,10 @@ def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
     # of the nightly locations' counts with the events' sums read the events twice: Spark reused
     # no exchange across the two branches of the join)
     nights = (
-        counts.withColumn("_nightly", _nightly_rank() == 1)
+        flag_nightly_locations(counts)
         .groupBy(C.TOKEN, C.AREA_ID)
         .agg(
-            F.count_if(F.col("_nightly")).alias(NIGHTS),
+            F.count_if(F.col(NIGHTLY)).alias(NIGHTS),
             F.sum(NIGHT_EVENTS).alias(NIGHT_EVENTS),
         )
         .where(F.col(NIGHTS) > 0)

@@ -18,7 +18,7 @@ from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy import disclosure, dp
-from footfall.runtime.session import session_conf
+from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import dp_presence
 from footfall.stages.dp_presence import DpCandidates
 from footfall.stages.dwell import breakdown, counts_with_all, daily_stays
@@ -171,14 +171,12 @@ def _write_output(
 # AQE to coalesce: every output then ran that many tasks over the cached rows. One date of the
 # 10M bench at 80 partitions: 2,991 tasks and 102 executor CPU s, 625 and 62 with this
 # (bench/README.md, sixth pass).
-# The cached frames are built uncompressed, as ingest's: encoding each column (dictionaries,
-# run lengths) cost more CPU than reading the bigger cache back saves, and what does not fit in
-# memory goes to local disk (MEMORY_AND_DISK). 14 dates in one pass: 100M 266 -> 251 s, executor
-# time 483 -> 451 s; 10M 87.6 -> 81.9 s of executor time (two pairs; bench/README.md, eighth
-# pass). Both settings are read when a frame is persisted.
+# The cached frames are built uncompressed, as ingest's (`UNCOMPRESSED_CACHE`): 14 dates in one
+# pass, 100M 266 -> 251 s, executor time 483 -> 451 s; 10M 87.6 -> 81.9 s of executor time (two
+# pairs; bench/README.md, eighth pass). Both settings are read when a frame is persisted.
 SETTINGS = {
     "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
-    "spark.sql.inMemoryColumnarStorage.compressed": "false",
+    **UNCOMPRESSED_CACHE,
 }
 
 
