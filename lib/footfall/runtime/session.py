@@ -45,10 +45,11 @@ DEFAULTS = {
 
 
 # For a stage's session_conf: a frame cached for one run and read back a few times is kept
-# uncompressed. Encoding each column costs more CPU than reading the bigger cache saves; what
-# does not fit in memory goes to local disk (MEMORY_AND_DISK). Ingest: building the cache and
-# counting 7.8 us of CPU per landing row instead of 12.0, reading it back 0.8 instead of 1.8
-# (10M bench); presence's 14-date pass at 100M: executor time 483 -> 451 s (bench/README.md).
+# uncompressed (about twice the memory). Encoding each column costs more CPU than reading the
+# bigger cache saves; what does not fit in memory goes to local disk (MEMORY_AND_DISK). Ingest:
+# building the cache and counting 7.8 us of CPU per landing row instead of 12.0, reading it back
+# 0.8 instead of 1.8 (10M bench); presence's 14-date pass at 100M: executor time 483 -> 451 s
+# (bench/README.md).
 UNCOMPRESSED_CACHE = {"spark.sql.inMemoryColumnarStorage.compressed": "false"}
 
 
