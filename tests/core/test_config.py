@@ -80,6 +80,11 @@ def test_wrong_type_in_set_is_a_user_error():
         load_config(LOCAL, ["release.k_min=abc"])
 
 
+def test_an_unknown_way_of_keeping_ingest_rows_is_a_user_error_naming_the_choices():
+    with pytest.raises(UserError, match="ingest.keep_rows must be one of checkpoint, cache"):
+        load_config(LOCAL, ["ingest.keep_rows=memory"])
+
+
 def test_set_without_equals_is_a_user_error():
     with pytest.raises(UserError, match="expected KEY=VALUE"):
         load_config(LOCAL, ["release.k_min"])

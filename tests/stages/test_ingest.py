@@ -390,6 +390,32 @@ def test_a_batch_of_landing_days_writes_what_one_run_per_day_writes(spark, tmp_p
     }
 
 
+def _kept_rdds(spark) -> set[int]:
+    """Ids of the RDDs kept in the block stores (a cache's or a local checkpoint's rows), less
+    the snapshots of the tables' state that Delta caches for itself."""
+    rdds = spark.sparkContext._jsc.getPersistentRDDs()
+    return {int(i) for i in rdds.keySet() if not str(rdds.get(i).name()).startswith("Delta ")}
+
+
+def test_both_ways_of_keeping_the_parsed_rows_write_the_same_tables_and_free_them(spark, tmp_path):
+    lakes = {}
+    for how in ("checkpoint", "cache"):
+        cfg = config(tmp_path / how, ingest__keep_rows=how)
+        write_reference(cfg)
+        for day, lines in BATCH.items():
+            write_landing(cfg, day, lines)
+        before = _kept_rdds(spark)
+        summaries = run_ingest_days(spark, cfg, list(BATCH), TEST_KEY)
+        assert _kept_rdds(spark) == before  # the run's rows are freed when it ends
+        lakes[how] = (summaries, _snapshot(spark, cfg))
+    assert [(s["rows_read"], s["rows_valid"], s["rows_duplicate"]) for s in lakes["cache"][0]] == [
+        (3, 2, 1),
+        (3, 2, 0),
+        (3, 1, 0),
+    ]
+    assert lakes["checkpoint"] == lakes["cache"]
+
+
 def test_a_batch_with_an_unreadable_day_ingests_the_days_before_it(spark, tmp_path):
     cfg = config(tmp_path)
     write_reference(cfg)

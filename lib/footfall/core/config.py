@@ -38,6 +38,11 @@ SPEC: dict[str, tuple[Any, str]] = {
     "ingest.max_lateness_days": (int, "late events accepted up to this many days before landing"),
     "ingest.input_format": (str, "landing file format: csv (csv.gz) or parquet"),
     "ingest.max_partition_bytes": (str, "input split size for landing files (e.g. 128m)"),
+    "ingest.keep_rows": (
+        str,
+        "how ingest keeps its parsed rows for the counts and the writes: checkpoint (rows, "
+        "faster; a lost executor fails the run) or cache (columnar; lost rows are recomputed)",
+    ),
     "subscribers.home_mccs": ("list[str]", "MCCs of domestic subscribers; others are roamers"),
     "origins.level": (str, "origin granularity: area, district or region"),
     "origins.min_nights": (int, "nights at the modal area needed for a known home"),

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 ORIGIN_LEVELS = ("area", "district", "region")
 PRIVACY_MODES = ("k_anonymity", "dp")
 DP_MECHANISMS = ("gaussian", "laplace")
+KEEP_ROWS = ("checkpoint", "cache")  # ingest.keep_rows (footfall.stages.ingest_job)
 MAX_STAY_MINUTES = 1440
 
 
@@ -131,6 +132,8 @@ def validate(cfg: Config) -> None:
         raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
     if v["ingest.input_format"] not in ("csv", "parquet"):
         raise UserError("ingest.input_format must be csv or parquet")
+    if v["ingest.keep_rows"] not in KEEP_ROWS:
+        raise UserError(f"ingest.keep_rows must be one of {', '.join(KEEP_ROWS)}")
     lowest = {key: 0 for key in NON_NEGATIVE} | {key: 1 for key in POSITIVE}
     for key, low in lowest.items():
         if v[key] < low:
