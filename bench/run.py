@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -93,6 +94,41 @@ def machine() -> dict:
         "python": platform.python_version(),
         "java": java[0] if java else "?",
     }
+
+
+def _reference_data() -> bytes:
+    """4 MiB of landing-like text lines, the same on every run (digits from a SHA-256 chain)."""
+    lines, h = [], hashlib.sha256(b"footfall").digest()
+    for _ in range((4 << 20) // 80):
+        h = hashlib.sha256(h).digest()
+        n = int.from_bytes(h, "big")
+        lines.append(
+            f"2341{n % 10**11:011d},44{n % 10**10:010d},35{n % 10**13:013d},"
+            f"17737{n % 10**8:08d},234-10-{n % 9000 + 1000}-{n % 9},sms_in\n"
+        )
+    return "".join(lines).encode()
+
+
+REFERENCE_DATA = _reference_data()
+
+
+def cpu_reference(tries: int = 3) -> float:
+    """Seconds one core takes for a fixed piece of pure-CPU work (SHA-256 and zlib over 4 MiB of
+    landing-like text, then inflating it back), the fastest of `tries`: the machine's speed at
+    the time, so that a slow spell of the machine is told apart from a change of the code (this
+    VM's speed drifted by up to 2x within an hour, bench/README.md "ninth pass")."""
+    import zlib
+
+    best = float("inf")
+    for _ in range(tries):
+        t0 = time.perf_counter()
+        for _ in range(8):
+            hashlib.sha256(REFERENCE_DATA).digest()
+        packed = zlib.compress(REFERENCE_DATA, 6)
+        for _ in range(4):
+            zlib.decompress(packed)
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3)
 
 
 def versions() -> dict:
@@ -590,9 +626,9 @@ def run_scale(
             shutil.rmtree(w / d, ignore_errors=True)
         out = w / "runs" / str(k)
         out.mkdir(parents=True)
-        load = os.getloadavg()[0]
-        log(f"{g['scale']}: repeat {k + 1}/{repeats} (load {load:.2f})")
-        run = {"repeat": k, "load_before": round(load, 2), "stages": {}}
+        load, ref = os.getloadavg()[0], cpu_reference()
+        log(f"{g['scale']}: repeat {k + 1}/{repeats} (load {load:.2f}, CPU reference {ref} s)")
+        run = {"repeat": k, "load_before": round(load, 2), "reference_s_before": ref, "stages": {}}
         for stage in STAGES:
             r = run_stage(stage, items[stage], conf, sets, out, cluster is not None)
             run["stages"][stage] = r
@@ -607,6 +643,7 @@ def run_scale(
                 + ")"
             )
         run["load_after"] = round(os.getloadavg()[0], 2)
+        run["reference_s_after"] = cpu_reference()
         runs.append(run)
 
     # meaning: conservation per landing day and exact presence counts (on the last repeat's lake)
@@ -743,6 +780,20 @@ def markdown(res: dict) -> str:
                 f"| {m['shuffle_write_bytes'] / 2**20:.1f} | {growth} |"
             )
     lines.append("")
+    refs = [
+        f"{s['scale']} {r['reference_s_before']:.2f}-{r['reference_s_after']:.2f}"
+        for s in res["scales"]
+        for r in s["runs"]
+        if "reference_s_before" in r
+    ]
+    if refs:
+        lines += [
+            "Machine speed: a fixed single-core piece of CPU work (`cpu_reference`: SHA-256 and "
+            "zlib over 4 MiB of text; less is faster) took, in s, before and after each repeat: "
+            + ", ".join(refs)
+            + ". Compare benches by it: this machine's speed drifts.",
+            "",
+        ]
     for s in res["scales"]:
         c = s["check"]
         lines.append(
