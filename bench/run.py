@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -96,6 +98,7 @@ def machine() -> dict:
     }
 
 
+@functools.cache
 def _reference_data() -> bytes:
     """4 MiB of landing-like text lines, the same on every run (digits from a SHA-256 chain)."""
     lines, h = [], hashlib.sha256(b"footfall").digest()
@@ -109,22 +112,17 @@ def _reference_data() -> bytes:
     return "".join(lines).encode()
 
 
-REFERENCE_DATA = _reference_data()
-
-
 def cpu_reference(tries: int = 3) -> float:
     """Seconds one core takes for a fixed piece of pure-CPU work (SHA-256 and zlib over 4 MiB of
     landing-like text, then inflating it back), the fastest of `tries`: the machine's speed at
     the time, so that a slow spell of the machine is told apart from a change of the code (this
     VM's speed drifted by up to 2x within an hour, bench/README.md "ninth pass")."""
-    import zlib
-
-    best = float("inf")
+    data, best = _reference_data(), float("inf")
     for _ in range(tries):
         t0 = time.perf_counter()
         for _ in range(8):
-            hashlib.sha256(REFERENCE_DATA).digest()
-        packed = zlib.compress(REFERENCE_DATA, 6)
+            hashlib.sha256(data).digest()
+        packed = zlib.compress(data, 6)
         for _ in range(4):
             zlib.decompress(packed)
         best = min(best, time.perf_counter() - t0)

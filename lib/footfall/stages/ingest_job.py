@@ -48,7 +48,8 @@ def _settings(cfg: Config) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
         "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
-        # the classified rows are cached for one run only (measured at `UNCOMPRESSED_CACHE`)
+        # with `ingest.keep_rows: cache` the classified rows are cached for one run only
+        # (measured at `UNCOMPRESSED_CACHE`); a local checkpoint keeps rows, not columns
         **UNCOMPRESSED_CACHE,
     }
 
