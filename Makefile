@@ -37,7 +37,14 @@ $(FOOTFALL_JARS_DIR)/.resolved: $(VENV)/.installed
 	$(PY) -m footfall.runtime.jars --dir $(FOOTFALL_JARS_DIR)
 	touch $@
 
-setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved
+# footfall's Spark session extension (jvm/, README "Spark extension"): built with the JDK's javac
+# against the installed PySpark's jars; without a JDK footfall runs without it (a warning here)
+EXT_SRC := $(wildcard jvm/footfall/spark/*.java)
+EXT_JAR := $(FOOTFALL_JARS_DIR)/footfall-spark-ext.jar
+$(EXT_JAR): $(EXT_SRC) $(VENV)/.installed
+	$(PY) -m footfall.runtime.jars --dir $(FOOTFALL_JARS_DIR) --extension jvm
+
+setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR)
 
 # footfall generate, run, evaluate, compare and impact (the commands it prints), in one driver JVM
 demo: setup

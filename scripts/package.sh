@@ -56,6 +56,8 @@ cp "$ROOT"/jobs/*.py "$DIST/jobs/"
 cp "$ROOT"/conf/*.yaml "$DIST/conf/"
 cp "$ROOT"/expectations/*.yaml "$DIST/expectations/" 2>/dev/null || true
 cp "${jars[@]}" "$DIST/jars/"
+# footfall's session extension, when `make setup` built it (README "footfall's Spark extension")
+[ -f "$JARS_DIR/footfall-spark-ext.jar" ] && cp "$JARS_DIR/footfall-spark-ext.jar" "$DIST/jars/"
 
 DELTA_COORDS=$("$PY" -c 'from footfall.runtime.jars import delta_coordinates; print(delta_coordinates())')
 JARS_CSV=$(cd "$DIST/jars" && ls *.jar | sed 's|^|dist/jars/|' | paste -sd, -)
@@ -70,7 +72,9 @@ Contents
   jobs/*.py               one entry point per job (= footfall <job>)
   conf/*.yaml             base.yaml + profiles; the profile you pass must sit beside base.yaml
   expectations/*.yaml     quality suites: set FOOTFALL_EXPECTATIONS_DIR=<this dist>/expectations
-  jars/*.jar              Delta Lake jars for --jars (or use --packages, below)
+  jars/*.jar              Delta Lake jars for --jars (or use --packages, below), and
+                          footfall-spark-ext.jar (one hash aggregate where Spark plans two; pass
+                          it with --jars, also with --packages: without it Spark warns once)
 
 The Python env (driver and executors) needs the dependencies of pyproject.toml: pyspark 4.2,
 delta-spark, pyyaml, great-expectations, pandas, matplotlib. The driver imports them (config,
@@ -95,7 +99,7 @@ spark-submit --master spark://HOST:7077 --deploy-mode client \\
 
 # the same, Delta resolved from Maven Central instead of --jars
 spark-submit --master spark://HOST:7077 --deploy-mode client \\
-  --packages $DELTA_COORDS \\
+  --packages $DELTA_COORDS --jars jars/footfall-spark-ext.jar \\
   --py-files footfall.zip \\
   jobs/ingest.py --conf conf/cluster.yaml --date 2026-03-16
 

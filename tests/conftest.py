@@ -24,6 +24,9 @@ TEST_SPARK = {
     # broadcasts and cached blocks of finished tests are freed when the driver's GC has found
     # them unreferenced: collect every 2 minutes instead of Spark's 30
     "spark.cleaner.periodicGC.interval": "2min",
+    # the serializer the jobs run with (conf/base.yaml)
+    "spark.serializer": "org.apache.spark.serializer.KryoSerializer",
+    "spark.kryo.referenceTracking": "false",
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",

@@ -6,11 +6,16 @@ import argparse
 import glob
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 SCALA_VERSION = "2.13"
 DELTA_JAR_PREFIXES = ("io.delta_delta-spark_", "io.delta_delta-storage-")
+# footfall's own session extension (jvm/footfall/spark, `make setup` builds it into the cache)
+EXTENSION_JAR = "footfall-spark-ext.jar"
+EXTENSION_CLASS = "footfall.spark.SinglePassAggregates"
 
 
 def delta_version() -> str:
@@ -70,10 +75,45 @@ def resolve(jars_dir: Path) -> list[str]:
     return cached_jars(jars_dir)
 
 
+def build_extension(source: Path, jars_dir: Path) -> Path | None:
+    """Compile footfall's session extension (the .java files under source) against the
+    installed PySpark's jars into jars_dir/EXTENSION_JAR; None, with a warning, without a JDK."""
+    import pyspark
+
+    javac, jar_tool = shutil.which("javac"), shutil.which("jar")
+    if not javac or not jar_tool:
+        print(
+            "warning: no JDK (javac) found: footfall runs without its Spark extension, with "
+            "the same results and a slower events write (apt-get install openjdk-17-jdk-headless)",
+            file=sys.stderr,
+        )
+        return None
+    sources = sorted(str(p) for p in source.rglob("*.java"))
+    spark_jars = Path(pyspark.__file__).parent / "jars"
+    target = jars_dir / EXTENSION_JAR
+    jars_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as classes:
+        javac_args = ["--release", "17", "-nowarn", "-cp", f"{spark_jars}/*", "-d", classes]
+        subprocess.run([javac, *javac_args, *sources], check=True)
+        subprocess.run([jar_tool, "cf", str(target), "-C", classes, "."], check=True)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Resolve the Delta Lake jars into a local cache.")
     parser.add_argument("--dir", type=Path, default=default_jars_dir(), help="jar cache folder")
+    parser.add_argument(
+        "--extension",
+        type=Path,
+        metavar="SRC",
+        help="build footfall's Spark extension from the .java files under SRC instead",
+    )
     args = parser.parse_args(argv)
+    if args.extension is not None:
+        built = build_extension(args.extension, args.dir)
+        if built is not None:
+            print(f"Built footfall's Spark extension: {built}")
+        return 0
     existing = cached_jars(args.dir)
     if any("delta-spark" in Path(j).name for j in existing):
         print(f"Delta jars already cached in {args.dir} ({len(existing)} jars)")

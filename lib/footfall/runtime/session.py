@@ -12,7 +12,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from footfall.core.errors import UserError
-from footfall.runtime.jars import cached_jars, default_jars_dir
+from footfall.runtime.jars import EXTENSION_CLASS, EXTENSION_JAR, cached_jars, default_jars_dir
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,22 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
     if not _submitted():  # local Python workers (DP noise on cells) use the driver's env
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
-    for key, value in {**settings, **DELTA_SETTINGS}.items():
+    for key, value in {**settings, **DELTA_SETTINGS, **_extensions(settings)}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def _extensions(settings: Mapping[str, str]) -> dict[str, str]:
+    """Delta's session extension, and footfall's (`jvm/`, one hash aggregate where Spark 4.2 plans
+    two over clustered rows) when its jar is on the classpath: in the local jar cache, or given
+    with spark-submit's --jars (if the class is missing there, Spark warns once and goes on)."""
+    jars = settings.get("spark.jars", "")
+    if EXTENSION_JAR in jars or _submitted():
+        delta = DELTA_SETTINGS["spark.sql.extensions"]
+        return {"spark.sql.extensions": f"{delta},{EXTENSION_CLASS}"}
+    return {}
 
 
 def _submitted() -> bool:

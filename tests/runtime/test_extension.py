@@ -1,0 +1,57 @@
+"""footfall's session extension (jvm/footfall/spark/SinglePassAggregates.java): one hash aggregate
+where Spark 4.2 plans a partial and a final one back to back over clustered rows, with the same
+rows out."""
+
+import pytest
+from footfall.runtime.jars import EXTENSION_CLASS
+from pyspark.sql import functions as F
+
+
+@pytest.fixture(scope="module")
+def extended(spark):
+    if EXTENSION_CLASS not in spark.conf.get("spark.sql.extensions", ""):
+        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    return spark
+
+
+def hash_aggregates(df) -> int:
+    """HashAggregate nodes in df's final adaptive plan (df collected first)."""
+    plan = df._jdf.queryExecution().executedPlan().toString()
+    return plan.split("== Initial Plan ==")[0].count("HashAggregate(")
+
+
+ROWS = [("a", 1, "x"), ("a", 1, "x"), ("a", 2, "x"), ("b", 1, "y"), ("b", 1, "y"), ("c", 3, "z")]
+
+
+def test_a_distinct_over_rows_clustered_by_its_keys_is_one_aggregate(extended):
+    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+    got = df.repartition("k").distinct()
+    assert sorted(tuple(r) for r in got.collect()) == [
+        ("a", 1, "x"),
+        ("a", 2, "x"),
+        ("b", 1, "y"),
+        ("c", 3, "z"),
+    ]
+    assert hash_aggregates(got) == 1
+
+
+def test_sums_counts_and_a_filter_clause_over_clustered_rows_are_one_aggregate(extended):
+    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+    df.repartition("k").createOrReplaceTempView("clustered")
+    got = extended.sql(
+        "SELECT k, w, count(*) AS n, sum(v) AS s, count(*) FILTER (WHERE v > 1) AS big "
+        "FROM clustered GROUP BY k, w"
+    )
+    assert sorted(tuple(r) for r in got.collect()) == [
+        ("a", "x", 3, 4, 1),
+        ("b", "y", 2, 2, 0),
+        ("c", "z", 1, 3, 1),
+    ]
+    assert hash_aggregates(got) == 1
+
+
+def test_an_aggregate_that_needs_a_shuffle_keeps_its_partial_aggregate(extended):
+    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+    got = df.groupBy("v").agg(F.count(F.lit(1)).alias("n"))
+    assert sorted(tuple(r) for r in got.collect()) == [(1, 4), (2, 1), (3, 1)]
+    assert hash_aggregates(got) == 2
