@@ -55,3 +55,17 @@ def test_an_aggregate_that_needs_a_shuffle_keeps_its_partial_aggregate(extended)
     got = df.groupBy("v").agg(F.count(F.lit(1)).alias("n"))
     assert sorted(tuple(r) for r in got.collect()) == [(1, 4), (2, 1), (3, 1)]
     assert hash_aggregates(got) == 2
+
+
+def test_a_sort_over_the_single_aggregate_keeps_it_in_its_own_stage(extended):
+    # adaptive execution re-plans above each finished stage: the aggregate must not come back
+    # there (it did while the rule dropped the final aggregate's link to the logical plan)
+    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+    got = df.repartition("k").distinct().sort("k", "v")
+    assert [tuple(r) for r in got.collect()] == [
+        ("a", 1, "x"),
+        ("a", 2, "x"),
+        ("b", 1, "y"),
+        ("c", 3, "z"),
+    ]
+    assert hash_aggregates(got) == 1

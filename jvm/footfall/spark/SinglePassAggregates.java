@@ -109,16 +109,21 @@ public final class SinglePassAggregates extends AbstractFunction1<SparkSessionEx
         // the partial one holds the FILTER clause; the result keeps the final one's attribute
         complete.add(f.copy(f.aggregateFunction(), Complete$.MODULE$, false, p.filter(), f.resultId()));
       }
-      return new HashAggregateExec(
-          fin.requiredChildDistributionExpressions(),
-          false,
-          fin.numShufflePartitions(),
-          part.groupingExpressions(),
-          CollectionConverters.asScala(complete).toSeq(),
-          fin.aggregateAttributes(),
-          0,
-          fin.resultExpressions(),
-          part.child());
+      HashAggregateExec single =
+          new HashAggregateExec(
+              fin.requiredChildDistributionExpressions(),
+              false,
+              fin.numShufflePartitions(),
+              part.groupingExpressions(),
+              CollectionConverters.asScala(complete).toSeq(),
+              fin.aggregateAttributes(),
+              0,
+              fin.resultExpressions(),
+              part.child());
+      // adaptive execution maps each query stage back to the logical plan by these links: a
+      // node without one makes it re-plan the aggregate above the stage that already holds it
+      single.copyTagsFrom(fin);
+      return single;
     }
   }
 }
