@@ -37,7 +37,7 @@ $(FOOTFALL_JARS_DIR)/.resolved: $(VENV)/.installed
 	$(PY) -m footfall.runtime.jars --dir $(FOOTFALL_JARS_DIR)
 	touch $@
 
-# footfall's Spark session extension (jvm/, README "Spark extension"): built with the JDK's javac
+# footfall's Spark session extension (jvm/; README "footfall's Spark extension"): built by javac
 # against the installed PySpark's jars; without a JDK footfall runs without it (a warning here)
 EXT_SRC := $(wildcard jvm/footfall/spark/*.java)
 EXT_JAR := $(FOOTFALL_JARS_DIR)/footfall-spark-ext.jar
