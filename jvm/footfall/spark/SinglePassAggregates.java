@@ -28,7 +28,7 @@ import scala.runtime.BoxedUnit;
  * clustered (ingest's dedup after its repartition, presence's hour bins after the stays window by
  * token), EnsureRequirements adds no shuffle and the two run back to back in the same task: the
  * partial one hashes every row and the final one hashes its output again. The final aggregate over
- * the partial one's input in Complete mode gives the same rows from one pass (Spark's own planner
+ * the partial one's input in Complete mode gives the same rows from one pass (Spark's main branch
  * plans aggregates this way after 4.2: Complete, with the partial added only where a shuffle is).
  *
  * <p>The rule runs after EnsureRequirements (a query stage preparation rule of adaptive execution,
