@@ -23,8 +23,12 @@ def hash_aggregates(df) -> int:
 ROWS = [("a", 1, "x"), ("a", 1, "x"), ("a", 2, "x"), ("b", 1, "y"), ("b", 1, "y"), ("c", 3, "z")]
 
 
-def test_a_distinct_over_rows_clustered_by_its_keys_is_one_aggregate(extended):
-    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+@pytest.fixture
+def df(extended):
+    return extended.createDataFrame(ROWS, "k string, v int, w string")
+
+
+def test_a_distinct_over_rows_clustered_by_its_keys_is_one_aggregate(df):
     got = df.repartition("k").distinct()
     assert sorted(tuple(r) for r in got.collect()) == [
         ("a", 1, "x"),
@@ -35,8 +39,7 @@ def test_a_distinct_over_rows_clustered_by_its_keys_is_one_aggregate(extended):
     assert hash_aggregates(got) == 1
 
 
-def test_sums_counts_and_a_filter_clause_over_clustered_rows_are_one_aggregate(extended):
-    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+def test_sums_counts_and_a_filter_clause_over_clustered_rows_are_one_aggregate(extended, df):
     df.repartition("k").createOrReplaceTempView("clustered")
     got = extended.sql(
         "SELECT k, w, count(*) AS n, sum(v) AS s, count(*) FILTER (WHERE v > 1) AS big "
@@ -50,8 +53,7 @@ def test_sums_counts_and_a_filter_clause_over_clustered_rows_are_one_aggregate(e
     assert hash_aggregates(got) == 1
 
 
-def test_an_aggregate_that_needs_a_shuffle_keeps_its_partial_aggregate(extended):
-    df = extended.createDataFrame(ROWS, "k string, v int, w string")
+def test_an_aggregate_that_needs_a_shuffle_keeps_its_partial_aggregate(df):
     got = df.groupBy("v").agg(F.count(F.lit(1)).alias("n"))
     assert sorted(tuple(r) for r in got.collect()) == [(1, 4), (2, 1), (3, 1)]
     assert hash_aggregates(got) == 2
