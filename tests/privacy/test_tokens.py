@@ -1,4 +1,5 @@
-"""Subscriber tokens (METHOD 3.1): HMAC-SHA256 from Spark built-ins against RFC 4231 and Python."""
+"""Subscriber tokens (METHOD 3.1): HMAC-SHA256 from Spark built-ins and from footfall's Spark
+extension (`footfall_hmac_sha256`) against RFC 4231 and Python."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from conftest import TEST_KEY
 from footfall.core.errors import UserError
 from footfall.privacy.tokens import (
+    NATIVE_HMAC,
     hmac_sha256_hex,
     load_master_key,
+    native_hmac,
     padded_keys,
     period_keys_frame,
     python_token,
@@ -20,7 +23,6 @@ from footfall.privacy.tokens import (
     with_tokens,
 )
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 # RFC 4231 section 4: (test case, key, data, HMAC-SHA256). Case 5 (truncated output) is left out.
 RFC4231 = [
@@ -42,19 +44,33 @@ TOKEN_A_2026_03 = "06d3d46a786a60026af4e4709e20c82e"
 TOKEN_A_2026_10 = "2b1ed77b67524de920a96f01a608cbc8"
 
 
-def test_rfc4231_vectors_in_spark_builtins(spark):
-    schema = T.StructType(
-        [
-            T.StructField("case", T.IntegerType()),
-            T.StructField("data", T.BinaryType()),
-            T.StructField("ipad", T.BinaryType()),
-            T.StructField("opad", T.BinaryType()),
-        ]
+@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
+def native(request, spark):
+    """Both ways to compute a token: Spark's sha2 built-ins and footfall's extension function."""
+    if request.param and not native_hmac(spark):
+        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    return request.param
+
+
+def rfc4231_frame(spark):
+    """The RFC 4231 cases as (case, data, ipad, opad), plus case 0: no data (a null HMAC)."""
+    rows = [(case, data, *padded_keys(key)) for case, key, data, _ in RFC4231]
+    return spark.createDataFrame(
+        [*rows, (0, None, *padded_keys(b"k"))], "case int, data binary, ipad binary, opad binary"
     )
-    rows = [
-        (case, bytearray(data), *map(bytearray, padded_keys(key))) for case, key, data, _ in RFC4231
-    ]
-    df = spark.createDataFrame(rows, schema)
+
+
+def test_rfc4231_vectors_in_the_extension_function(spark):
+    if not native_hmac(spark):
+        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    df = rfc4231_frame(spark)
+    got = df.select("case", F.call_function(NATIVE_HMAC, "ipad", "opad", "data").alias("mac"))
+    macs = {r.case: r.mac and bytes(r.mac).hex() for r in got.collect()}
+    assert macs == {0: None, **{case: mac for case, _, _, mac in RFC4231}}
+
+
+def test_rfc4231_vectors_in_spark_builtins(spark):
+    df = rfc4231_frame(spark).where("case > 0")
     got = df.select(
         "case", hmac_sha256_hex(F.col("data"), F.col("ipad"), F.col("opad")).alias("mac")
     )
@@ -73,7 +89,7 @@ def test_python_token_follows_the_contract_on_fixed_vectors():
     assert python_token(TEST_KEY, "2026-10", IMSI_A) == TOKEN_A_2026_10
 
 
-def test_spark_tokens_equal_python_tokens_per_period_and_null_without_a_key(spark):
+def test_spark_tokens_equal_python_tokens_per_period_and_null_without_a_key(spark, native):
     keys = period_keys_frame(spark, TEST_KEY, ["2026-03", "2026-10"])
     pairs = [
         (1, IMSI_A, "2026-03"),
@@ -83,7 +99,7 @@ def test_spark_tokens_equal_python_tokens_per_period_and_null_without_a_key(spar
         (5, IMSI_A, None),
     ]
     df = spark.createDataFrame(pairs, "id int, imsi string, period string")
-    tokens = with_tokens(df, keys, "imsi", "period", "token")
+    tokens = with_tokens(df, keys, "imsi", "period", "token", native)
     assert dict(tokens.dtypes)["token"] == "binary"  # the 16 bytes (METHOD 3.1)
     text = tokens.select("id", token_text(F.col("token")).alias("token"))
     got = {r.id: r.token for r in text.collect()}
@@ -96,10 +112,11 @@ def test_spark_tokens_equal_python_tokens_per_period_and_null_without_a_key(spar
     }
 
 
-def test_key_frame_carries_no_key_as_a_literal_in_the_plan(spark):
+def test_key_frame_carries_no_key_as_a_literal_in_the_plan(spark, native):
     keys = period_keys_frame(spark, TEST_KEY, ["2026-03"])
     df = spark.createDataFrame([(IMSI_A, "2026-03")], "imsi string, period string")
-    plan = with_tokens(df, keys, "imsi", "period", "token")._jdf.queryExecution().toString()
+    plan = with_tokens(df, keys, "imsi", "period", "token", native)._jdf.queryExecution().toString()
+    assert (NATIVE_HMAC in plan) == native
     ipad, opad = padded_keys(hmac.new(TEST_KEY, b"footfall:subscriber:2026-03", "sha256").digest())
     for secret in (TEST_KEY.hex(), ipad.hex(), opad.hex()):
         assert secret not in plan.lower()

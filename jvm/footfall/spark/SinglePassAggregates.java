@@ -3,8 +3,6 @@ package footfall.spark;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
@@ -16,12 +14,10 @@ import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec;
 import scala.jdk.javaapi.CollectionConverters;
-import scala.runtime.AbstractFunction1;
-import scala.runtime.BoxedUnit;
 
 /**
- * footfall's session extension (spark.sql.extensions): one hash aggregate where Spark 4.2 plans
- * two over rows that are already clustered by the grouping keys.
+ * One hash aggregate where Spark 4.2 plans two over rows that are already clustered by the grouping
+ * keys (a rule of footfall's session extension, {@link Extensions}).
  *
  * <p>Spark 4.2 plans every aggregate as a partial one and a final one. When the input needs a
  * shuffle, the partial one runs before it and shrinks what is shuffled. When the input is already
@@ -36,94 +32,80 @@ import scala.runtime.BoxedUnit;
  * child is its own partial HashAggregateExec: the same aggregate functions, none DISTINCT, grouped
  * by plain columns. Anything else is left as planned.
  */
-public final class SinglePassAggregates extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
+public final class SinglePassAggregates extends Rule<SparkPlan> {
+  /** The plan with each final-over-partial pair replaced by one Complete aggregate. */
   @Override
-  public BoxedUnit apply(SparkSessionExtensions extensions) {
-    extensions.injectQueryStagePrepRule(
-        new AbstractFunction1<SparkSession, Rule<SparkPlan>>() {
-          @Override
-          public Rule<SparkPlan> apply(SparkSession session) {
-            return new Collapse();
-          }
-        });
-    return BoxedUnit.UNIT;
+  public SparkPlan apply(SparkPlan plan) {
+    List<SparkPlan> children = CollectionConverters.asJava(plan.children());
+    List<SparkPlan> visited = new ArrayList<>(children.size());
+    boolean changed = false;
+    for (SparkPlan child : children) {
+      SparkPlan v = apply(child);
+      changed |= v != child;
+      visited.add(v);
+    }
+    SparkPlan node =
+        changed ? plan.withNewChildren(CollectionConverters.asScala(visited).toSeq()) : plan;
+    SparkPlan single = singlePass(node);
+    return single == null ? node : single;
   }
 
-  /** The plan with each final-over-partial pair replaced by one Complete aggregate. */
-  static final class Collapse extends Rule<SparkPlan> {
-    @Override
-    public SparkPlan apply(SparkPlan plan) {
-      List<SparkPlan> children = CollectionConverters.asJava(plan.children());
-      List<SparkPlan> visited = new ArrayList<>(children.size());
-      boolean changed = false;
-      for (SparkPlan child : children) {
-        SparkPlan v = apply(child);
-        changed |= v != child;
-        visited.add(v);
-      }
-      SparkPlan node =
-          changed ? plan.withNewChildren(CollectionConverters.asScala(visited).toSeq()) : plan;
-      SparkPlan single = singlePass(node);
-      return single == null ? node : single;
+  /** One Complete aggregate for a final one directly over its partial one, else null. */
+  private static SparkPlan singlePass(SparkPlan node) {
+    if (!(node instanceof HashAggregateExec fin)
+        || !(fin.child() instanceof HashAggregateExec part)
+        || fin.isStreaming()
+        || part.isStreaming()
+        || fin.requiredChildDistributionExpressions().isEmpty()
+        || part.initialInputBufferOffset() != 0) {
+      return null;
     }
-
-    /** One Complete aggregate for a final one directly over its partial one, else null. */
-    private static SparkPlan singlePass(SparkPlan node) {
-      if (!(node instanceof HashAggregateExec fin)
-          || !(fin.child() instanceof HashAggregateExec part)
-          || fin.isStreaming()
-          || part.isStreaming()
-          || fin.requiredChildDistributionExpressions().isEmpty()
-          || part.initialInputBufferOffset() != 0) {
-        return null;
-      }
-      // grouped by the input's own columns: the final one's keys are the partial one's
-      List<NamedExpression> keys = CollectionConverters.asJava(part.groupingExpressions());
-      List<NamedExpression> finalKeys = CollectionConverters.asJava(fin.groupingExpressions());
-      if (keys.size() != finalKeys.size()) {
-        return null;
-      }
-      for (int i = 0; i < keys.size(); i++) {
-        if (!(keys.get(i) instanceof AttributeReference key)
-            || !(finalKeys.get(i) instanceof Attribute finalKey)
-            || !key.exprId().equals(finalKey.exprId())) {
-          return null;
-        }
-      }
-      List<AggregateExpression> partials = CollectionConverters.asJava(part.aggregateExpressions());
-      List<AggregateExpression> finals = CollectionConverters.asJava(fin.aggregateExpressions());
-      if (partials.size() != finals.size()) {
-        return null;
-      }
-      List<AggregateExpression> complete = new ArrayList<>(finals.size());
-      for (int i = 0; i < finals.size(); i++) {
-        AggregateExpression p = partials.get(i);
-        AggregateExpression f = finals.get(i);
-        if (p.mode() != Partial$.MODULE$
-            || f.mode() != Final$.MODULE$
-            || p.isDistinct()
-            || f.isDistinct()
-            || !p.aggregateFunction().equals(f.aggregateFunction())) {
-          return null;
-        }
-        // the partial one holds the FILTER clause; the result keeps the final one's attribute
-        complete.add(f.copy(f.aggregateFunction(), Complete$.MODULE$, false, p.filter(), f.resultId()));
-      }
-      HashAggregateExec single =
-          new HashAggregateExec(
-              fin.requiredChildDistributionExpressions(),
-              false,
-              fin.numShufflePartitions(),
-              part.groupingExpressions(),
-              CollectionConverters.asScala(complete).toSeq(),
-              fin.aggregateAttributes(),
-              0,
-              fin.resultExpressions(),
-              part.child());
-      // adaptive execution maps each query stage back to the logical plan by these links: a
-      // node without one makes it re-plan the aggregate above the stage that already holds it
-      single.copyTagsFrom(fin);
-      return single;
+    // grouped by the input's own columns: the final one's keys are the partial one's
+    List<NamedExpression> keys = CollectionConverters.asJava(part.groupingExpressions());
+    List<NamedExpression> finalKeys = CollectionConverters.asJava(fin.groupingExpressions());
+    if (keys.size() != finalKeys.size()) {
+      return null;
     }
+    for (int i = 0; i < keys.size(); i++) {
+      if (!(keys.get(i) instanceof AttributeReference key)
+          || !(finalKeys.get(i) instanceof Attribute finalKey)
+          || !key.exprId().equals(finalKey.exprId())) {
+        return null;
+      }
+    }
+    List<AggregateExpression> partials = CollectionConverters.asJava(part.aggregateExpressions());
+    List<AggregateExpression> finals = CollectionConverters.asJava(fin.aggregateExpressions());
+    if (partials.size() != finals.size()) {
+      return null;
+    }
+    List<AggregateExpression> complete = new ArrayList<>(finals.size());
+    for (int i = 0; i < finals.size(); i++) {
+      AggregateExpression p = partials.get(i);
+      AggregateExpression f = finals.get(i);
+      if (p.mode() != Partial$.MODULE$
+          || f.mode() != Final$.MODULE$
+          || p.isDistinct()
+          || f.isDistinct()
+          || !p.aggregateFunction().equals(f.aggregateFunction())) {
+        return null;
+      }
+      // the partial one holds the FILTER clause; the result keeps the final one's attribute
+      complete.add(f.copy(f.aggregateFunction(), Complete$.MODULE$, false, p.filter(), f.resultId()));
+    }
+    HashAggregateExec single =
+        new HashAggregateExec(
+            fin.requiredChildDistributionExpressions(),
+            false,
+            fin.numShufflePartitions(),
+            part.groupingExpressions(),
+            CollectionConverters.asScala(complete).toSeq(),
+            fin.aggregateAttributes(),
+            0,
+            fin.resultExpressions(),
+            part.child());
+    // adaptive execution maps each query stage back to the logical plan by these links: a
+    // node without one makes it re-plan the aggregate above the stage that already holds it
+    single.copyTagsFrom(fin);
+    return single;
   }
 }

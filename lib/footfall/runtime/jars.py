@@ -15,7 +15,7 @@ SCALA_VERSION = "2.13"
 DELTA_JAR_PREFIXES = ("io.delta_delta-spark_", "io.delta_delta-storage-")
 # footfall's own session extension (jvm/footfall/spark, `make setup` builds it into the cache)
 EXTENSION_JAR = "footfall-spark-ext.jar"
-EXTENSION_CLASS = "footfall.spark.SinglePassAggregates"
+EXTENSION_CLASS = "footfall.spark.Extensions"
 
 
 def delta_version() -> str:

@@ -1,0 +1,63 @@
+package footfall.spark;
+
+import java.util.List;
+import java.util.function.Function;
+
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.SparkSessionExtensions;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.execution.SparkPlan;
+import scala.Tuple3;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.BoxedUnit;
+
+/**
+ * footfall's session extension (spark.sql.extensions): {@link SinglePassAggregates}, a query
+ * stage preparation rule of adaptive execution, and two functions that ingest calls on every
+ * landing row: {@link HmacSha256} (footfall_hmac_sha256) and {@link ParseInstant}
+ * (footfall_parse_instant). Without it footfall runs the same jobs with the same rows out:
+ * Spark's own plans, and the same values from Spark's built-in functions.
+ */
+public final class Extensions extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
+  @Override
+  public BoxedUnit apply(SparkSessionExtensions extensions) {
+    extensions.injectQueryStagePrepRule(
+        new AbstractFunction1<SparkSession, Rule<SparkPlan>>() {
+          @Override
+          public Rule<SparkPlan> apply(SparkSession session) {
+            return new SinglePassAggregates();
+          }
+        });
+    function(extensions, HmacSha256.NAME, HmacSha256.class, 3, HmacSha256::new);
+    function(extensions, ParseInstant.NAME, ParseInstant.class, 1, ParseInstant::new);
+    return BoxedUnit.UNIT;
+  }
+
+  /** Registers a function of `arity` arguments that builder makes an expression of. */
+  private static void function(
+      SparkSessionExtensions extensions,
+      String name,
+      Class<?> type,
+      int arity,
+      Function<List<Expression>, Expression> builder) {
+    extensions.injectFunction(
+        new Tuple3<>(
+            FunctionIdentifier.apply(name),
+            new ExpressionInfo(type.getName(), name),
+            new AbstractFunction1<Seq<Expression>, Expression>() {
+              @Override
+              public Expression apply(Seq<Expression> args) {
+                if (args.size() != arity) {
+                  throw new IllegalArgumentException(
+                      name + " takes " + arity + " arguments, got " + args.size());
+                }
+                return builder.apply(CollectionConverters.asJava(args));
+              }
+            }));
+  }
+}

@@ -1,0 +1,118 @@
+package footfall.spark;
+
+import java.util.List;
+
+import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ImplicitCastInputTypes;
+import org.apache.spark.sql.catalyst.expressions.codegen.CodeBlock;
+import org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator;
+import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
+import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
+import org.apache.spark.sql.catalyst.expressions.codegen.JavaCode;
+import org.apache.spark.sql.types.AbstractDataType;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * A function of footfall's session extension: a Catalyst expression over its arguments that calls
+ * one static Java method per row, in generated code and when interpreted alike. Null when any
+ * argument is null; arguments are cast to the declared input types as Spark casts built-ins'.
+ */
+abstract class NativeFunction extends Expression
+    implements ImplicitCastInputTypes, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private final List<Expression> args;
+
+  NativeFunction(List<Expression> args) {
+    this.args = List.copyOf(args);
+  }
+
+  /** The same function over other arguments. */
+  abstract NativeFunction withArgs(List<Expression> args);
+
+  /** The declared input types, one per argument. */
+  abstract List<AbstractDataType> argTypes();
+
+  /** The Java statement that sets `value` (and `isNull`, when the call can give no value). */
+  abstract String call(String value, String isNull, List<String> argValues);
+
+  List<Expression> args() {
+    return args;
+  }
+
+  @Override
+  public Seq<Expression> children() {
+    return CollectionConverters.asScala(args).toSeq();
+  }
+
+  @Override
+  public Seq<AbstractDataType> inputTypes() {
+    return CollectionConverters.asScala(argTypes()).toSeq();
+  }
+
+  @Override
+  public TypeCheckResult checkInputDataTypes() {
+    return ImplicitCastInputTypes.super.checkInputDataTypes();
+  }
+
+  @Override
+  public boolean nullable() {
+    return true;
+  }
+
+  @Override
+  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
+    StringBuilder code = new StringBuilder();
+    StringBuilder anyNull = new StringBuilder("false");
+    List<String> values = new java.util.ArrayList<>();
+    for (Expression arg : args) {
+      ExprCode c = arg.genCode(ctx);
+      code.append(c.code()).append('\n');
+      anyNull.append(" || ").append(c.isNull());
+      values.add(c.value().toString());
+    }
+    String type = CodeGenerator.javaType(dataType());
+    code.append("boolean ").append(ev.isNull()).append(" = ").append(anyNull).append(";\n");
+    code.append(type).append(' ').append(ev.value()).append(" = ")
+        .append(CodeGenerator.defaultValue(dataType(), true)).append(";\n");
+    code.append("if (!").append(ev.isNull()).append(") {\n")
+        .append(call(ev.value().toString(), ev.isNull().toString(), values)).append("\n}");
+    CodeBlock block =
+        new CodeBlock(
+            CollectionConverters.asScala(List.of(code.toString())).toSeq(),
+            CollectionConverters.asScala(List.<JavaCode>of()).toSeq());
+    return ev.copy(block, ev.isNull(), ev.value());
+  }
+
+  @Override
+  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
+    return withArgs(CollectionConverters.asJava(children));
+  }
+
+  @Override
+  public int productArity() {
+    return args.size();
+  }
+
+  @Override
+  public Object productElement(int n) {
+    return args.get(n);
+  }
+
+  @Override
+  public boolean canEqual(Object other) {
+    return other != null && other.getClass() == getClass();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return canEqual(other) && args.equals(((NativeFunction) other).args);
+  }
+
+  @Override
+  public int hashCode() {
+    return getClass().hashCode() * 31 + args.hashCode();
+  }
+}
