@@ -15,13 +15,13 @@ from footfall.privacy.tokens import (
     NATIVE_HMAC,
     hmac_sha256_hex,
     load_master_key,
-    native_hmac,
     padded_keys,
     period_keys_frame,
     python_token,
     token_text,
     with_tokens,
 )
+from footfall.runtime.session import has_function
 from pyspark.sql import functions as F
 
 # RFC 4231 section 4: (test case, key, data, HMAC-SHA256). Case 5 (truncated output) is left out.
@@ -47,7 +47,7 @@ TOKEN_A_2026_10 = "2b1ed77b67524de920a96f01a608cbc8"
 @pytest.fixture(params=[False, True], ids=["builtins", "extension"])
 def native(request, spark):
     """Both ways to compute a token: Spark's sha2 built-ins and footfall's extension function."""
-    if request.param and not native_hmac(spark):
+    if request.param and not has_function(spark, NATIVE_HMAC):
         pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
     return request.param
 
@@ -61,7 +61,7 @@ def rfc4231_frame(spark):
 
 
 def test_rfc4231_vectors_in_the_extension_function(spark):
-    if not native_hmac(spark):
+    if not has_function(spark, NATIVE_HMAC):
         pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
     df = rfc4231_frame(spark)
     got = df.select("case", F.call_function(NATIVE_HMAC, "ipad", "opad", "data").alias("mac"))

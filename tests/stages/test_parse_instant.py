@@ -8,7 +8,8 @@ import datetime as dt
 import itertools
 
 import pytest
-from footfall.stages.ingest import native_instant, parse_instant
+from footfall.runtime.session import has_function
+from footfall.stages.ingest import NATIVE_INSTANT, parse_instant
 from pyspark.sql import functions as F
 
 UTC = dt.timezone.utc
@@ -41,7 +42,7 @@ CASES = {
 
 @pytest.fixture(params=[False, True], ids=["builtins", "extension"])
 def native(request, spark):
-    if request.param and not native_instant(spark):
+    if request.param and not has_function(spark, NATIVE_INSTANT):
         pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
     return request.param
 
@@ -112,7 +113,7 @@ EPOCHS = ["0", "7", "1773705787156", "999999999999999", "1234567890123456", "-5"
 
 
 def test_the_extension_reads_every_text_as_the_builtins_do(spark):
-    if not native_instant(spark):
+    if not has_function(spark, NATIVE_INSTANT):
         pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
     texts = [d + t + z for d, t, z in itertools.product(DATES, TIMES, OFFSETS)] + EPOCHS
     df = spark.createDataFrame([(t,) for t in [*texts, None]], "t string").select(

@@ -25,6 +25,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from footfall.core.errors import UserError
+from footfall.runtime.session import has_function
 
 BLOCK = 64
 MIN_KEY_BYTES = 32
@@ -64,11 +65,6 @@ def hmac_sha256_hex(message: Column, ipad_key: Column, opad_key: Column) -> Colu
     return F.sha2(F.concat(opad_key, inner), 256)
 
 
-def native_hmac(spark: SparkSession) -> bool:
-    """True when footfall's Spark extension registered its HMAC function in this session."""
-    return spark.catalog.functionExists(NATIVE_HMAC)
-
-
 def period_keys_frame(spark: SparkSession, master_key: bytes, periods: list[str]) -> DataFrame:
     """A tiny (period, ipad, opad) DataFrame to broadcast-join onto events by period."""
     schema = T.StructType(
@@ -94,7 +90,7 @@ def with_tokens(
     where either is null. native: use `footfall_hmac_sha256` (default: when it is registered)."""
     joined = df.join(F.broadcast(keys), df[period_col] == keys[PERIOD_COL], "left")
     message, ipad, opad = F.col(imsi_col), F.col(IPAD_COL), F.col(OPAD_COL)
-    if native_hmac(df.sparkSession) if native is None else native:
+    if has_function(df.sparkSession, NATIVE_HMAC) if native is None else native:
         token = F.substring(F.call_function(NATIVE_HMAC, ipad, opad, message.cast("binary")), 1, 16)
     else:
         token = F.unhex(F.substring(hmac_sha256_hex(message, ipad, opad), 1, 32))

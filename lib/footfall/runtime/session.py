@@ -127,6 +127,12 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
     return spark
 
 
+def has_function(spark: SparkSession, name: str) -> bool:
+    """True when the session knows the function, e.g. one of footfall's Spark extension
+    (`jvm/footfall/spark/Extensions.java`), which a session without its jar lacks."""
+    return spark.catalog.functionExists(name)
+
+
 def _extensions(settings: Mapping[str, str]) -> dict[str, str]:
     """Delta's session extension, and footfall's (`jvm/`, one hash aggregate where Spark 4.2 plans
     two over clustered rows) when its jar is on the classpath: in the local jar cache, or given

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
@@ -19,6 +19,7 @@ from footfall.core.errors import UserError
 from footfall.core.tables import EVENTS
 from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
+from footfall.runtime.session import has_function
 from footfall.stages.landing import FIELDS, Transform
 
 INSTANT = "_instant"
@@ -42,11 +43,6 @@ OPEN_END = dt.date(9999, 12, 31)
 EVENT_COLUMNS = EVENTS.columns
 
 
-def native_instant(spark: SparkSession) -> bool:
-    """True when footfall's Spark extension registered its instant parser in this session."""
-    return spark.catalog.functionExists(NATIVE_INSTANT)
-
-
 def parse_instant(text: Column, native: bool = False) -> Column:
     """UTC instant of ISO-8601 with an offset, or of epoch milliseconds; null otherwise.
     native: footfall_parse_instant (jvm/footfall/spark/ParseInstant.java), the same instants
@@ -67,7 +63,8 @@ def with_local_time(zone: str) -> Transform:
 
     def _local(rows: DataFrame) -> DataFrame:
         well_formed = F.col(FIELDS) == len(C.RAW_COLUMNS)
-        instant = parse_instant(F.col(C.EVENT_TIME), native_instant(rows.sparkSession))
+        native = has_function(rows.sparkSession, NATIVE_INSTANT)
+        instant = parse_instant(F.col(C.EVENT_TIME), native)
         # session time zone is UTC: from_utc_timestamp gives the local wall clock, so the
         # fall-back day's repeated hour lands in one bin and the skipped hour in none (METHOD 2)
         return (
