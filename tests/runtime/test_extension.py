@@ -1,7 +1,8 @@
-"""The aggregate rule of footfall's session extension (jvm/footfall/spark/SinglePassAggregates.java):
-one hash aggregate where Spark 4.2 plans a partial and a final one back to back over clustered
-rows, with the same rows out. (Its functions are tested beside the built-ins they stand for:
-tests/privacy/test_tokens.py, tests/stages/test_parse_instant.py.)"""
+"""The aggregate rule of footfall's session extension
+(jvm/footfall/spark/SinglePassAggregates.java): one hash aggregate where Spark 4.2 plans a
+partial and a final one back to back over clustered rows, with the same rows out. Its functions
+are tested beside the built-ins they stand for (tests/privacy/test_tokens.py,
+tests/stages/test_parse_instant.py)."""
 
 import pytest
 from footfall.runtime.jars import EXTENSION_CLASS
