@@ -15,6 +15,7 @@ import pytest
 from conftest import text_schema
 from footfall.core import columns as C
 from footfall.core import tables
+from footfall.runtime.session import has_function
 from footfall.stages.local_clock import (
     HOUR_US,
     MINUTE_US,
@@ -25,7 +26,9 @@ from footfall.stages.local_clock import (
     utc_offsets,
 )
 from footfall.stages.stays import (
+    NATIVE_SEGMENTS,
     StayRule,
+    hour_segments,
     present_hours,
     reach_bounds,
     weekday_reach,
@@ -342,3 +345,48 @@ def test_weekend_events_out_of_reach_of_weekday_hours_change_no_weekday_bin(spar
     filtered = weekday_daytime(bins(spark, rows, "2026-03-01", "2026-03-31", weekday=range(9, 17)))
     assert every == {"A": hours("2026-03-06", 15, 16) + hours("2026-03-09", 9, 10)}
     assert filtered == every
+
+
+# (start, end, marks) -> the pieces, worked out by hand (H an hour, M a minute, in microseconds)
+H, M = HOUR_US, MINUTE_US
+SEGMENTS = [
+    (10 * H + 5 * M, 10 * H + 20 * M, HourMarks(H, 0), [(10 * H + 5 * M, 10 * H + 20 * M)]),
+    (10 * H + 50 * M, 12 * H + 10 * M, HourMarks(H, 0),
+     [(10 * H + 50 * M, 11 * H), (11 * H, 12 * H), (12 * H, 12 * H + 10 * M)]),
+    (11 * H, 11 * H + 1, HourMarks(H, 0), [(11 * H, 11 * H + 1)]),  # from a mark
+    (10 * H + 30 * M, 11 * H, HourMarks(H, 0), [(10 * H + 30 * M, 11 * H)]),  # up to one
+    (10 * H, 11 * H, HourMarks(H, 30 * M), [(10 * H, 10 * H + 30 * M), (10 * H + 30 * M, 11 * H)]),
+    (-90 * M, -10 * M, HourMarks(H, 0), [(-90 * M, -H), (-H, -10 * M)]),  # before 1970
+]  # fmt: skip
+
+
+@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
+def native(request, spark):
+    if request.param and not has_function(spark, NATIVE_SEGMENTS):
+        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    return request.param
+
+
+def segments_of(spark, rows, marks, native):
+    df = spark.createDataFrame(rows, "id int, s long, e long")
+    got = df.select("id", hour_segments(F.col("s"), F.col("e"), marks, native).alias("p"))
+    return {r.id: [(p["from"], p["to"]) for p in r.p] for r in got.collect()}
+
+
+def test_an_interval_is_cut_at_each_hour_mark_inside_it(spark, native):
+    for i, (start, end, marks, pieces) in enumerate(SEGMENTS):
+        assert segments_of(spark, [(i, start, end)], marks, native) == {i: pieces}
+
+
+def test_the_extension_cuts_every_interval_as_the_builtins_do(spark):
+    if not has_function(spark, NATIVE_SEGMENTS):
+        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    starts = [k * 7 * M + d for k in range(-20, 40) for d in (0, 1)]  # on and just after marks
+    lengths = [1, M, 15 * M, H - 1, H, H + 1, 3 * H + 7 * M, 25 * H]
+    rows = [(i, s, s + n) for i, (s, n) in enumerate((s, n) for s in starts for n in lengths)]
+    df = spark.createDataFrame(rows, "id int, s long, e long")
+    for marks in (HourMarks(H, 0), HourMarks(H, 30 * M), HourMarks(15 * M, 0)):
+        a, b = (hour_segments(F.col("s"), F.col("e"), marks, n) for n in (False, True))
+        differ = df.where(F.to_json(a) != F.to_json(b))
+        assert differ.count() == 0, marks
+    assert df.count() == 120 * 8

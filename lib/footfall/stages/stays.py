@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.core.config import Config
+from footfall.runtime.session import has_function
 from footfall.stages.local_clock import (
     DAY_US,
     HOUR_US,
@@ -39,6 +40,7 @@ START, END, AREA = "start", "end", "area"  # fields of one interval (start inclu
 LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
 DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
 _T, _POINT = "_t", "_point"
+NATIVE_SEGMENTS = "footfall_hour_segments"  # registered by footfall's Spark extension (jvm/)
 
 
 @dataclass(frozen=True)
@@ -160,23 +162,30 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
     return _apply
 
 
+def hour_segments(start: Column, end: Column, marks: HourMarks, native: bool) -> Column:
+    """The pieces of [start, end) between the hour marks inside it, as an array of (from, to)
+    structs in order: each lies in one local hour bin. native: footfall_hour_segments
+    (jvm/footfall/spark/HourSegments.java), the same pieces from one loop (tested)."""
+    step, phase = F.lit(marks.step_us).cast("long"), F.lit(marks.phase_us).cast("long")
+    if native:
+        return F.call_function(NATIVE_SEGMENTS, start, end, step, phase)
+    first_mark = start - F.pmod(start - phase, step) + step  # the first mark after start
+    marks_inside = F.when(first_mark < end, F.sequence(first_mark, end - 1, step)).otherwise(
+        F.array().cast("array<bigint>")
+    )
+    points = F.concat(F.array(start), marks_inside)
+    # each point opens a segment up to the next point (or the end) that lies in one bin
+    return F.arrays_zip(points.alias("from"), F.concat(marks_inside, F.array(end)).alias("to"))
+
+
 def hour_bins(zone: UtcOffsets, marks: HourMarks) -> Callable[[DataFrame], DataFrame]:
     """Interval rows -> (token, mcc, area_id, date, hour, dwell_us) of each local hour bin an
     interval overlaps by a positive duration (the bin of its start and of each hour mark inside
     it), with the microseconds of the interval in that bin (0 for an event's own point)."""
-    step, phase = F.lit(marks.step_us), F.lit(marks.phase_us)
 
     def _apply(rows: DataFrame) -> DataFrame:
-        start, end = F.col(START), F.col(END)
-        first_mark = start - F.pmod(start - phase, step) + step  # the first mark after start
-        marks_inside = F.when(first_mark < end, F.sequence(first_mark, end - 1, step)).otherwise(
-            F.array().cast("array<bigint>")
-        )
-        points = F.concat(F.array(start), marks_inside)
-        # each point opens a segment up to the next point (or the end) that lies in one bin
-        segments = F.arrays_zip(
-            points.alias("from"), F.concat(marks_inside, F.array(end)).alias("to")
-        )
+        native = has_function(rows.sparkSession, NATIVE_SEGMENTS)
+        segments = hour_segments(F.col(START), F.col(END), marks, native)
         # the local wall clock (the offset at the instant), so the fall-back day's repeated
         # hour is one bin and the spring-forward day has 23 (METHOD 2)
         date, hour = local_bin(F.col(_POINT), zone)

@@ -1,0 +1,94 @@
+package footfall.spark;
+
+import java.util.List;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.LongType$;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code footfall_hour_segments(start, end, step, phase)}: the pieces of the interval [start, end)
+ * (microseconds) between the marks at phase + k * step inside it, as (from, to) structs in order:
+ * [start, m1), [m1, m2), ..., [mk, end); one piece [start, end) when no mark is inside.
+ *
+ * <p>The same pieces as footfall's built-in expression (`footfall.stages.stays.hour_bins`: a
+ * sequence of the marks, two concatenations and a zip), built in one loop.
+ */
+public final class HourSegments extends NativeFunction {
+  private static final long serialVersionUID = 1L;
+  public static final String NAME = "footfall_hour_segments";
+  private static final DataType TYPE =
+      ArrayType.apply(
+          new StructType(
+              new StructField[] {
+                DataTypes.createStructField("from", LongType$.MODULE$, false),
+                DataTypes.createStructField("to", LongType$.MODULE$, false)
+              }),
+          false);
+
+  public HourSegments(List<Expression> args) {
+    super(args);
+  }
+
+  /** The pieces of [start, end) between the marks (called by the generated code). */
+  public static ArrayData segments(long start, long end, long step, long phase) {
+    long mark = start - Math.floorMod(start - phase, step) + step; // the first mark after start
+    int marks = mark < end ? (int) ((end - 1 - mark) / step + 1) : 0;
+    Object[] out = new Object[marks + 1];
+    long from = start;
+    for (int i = 0; i < marks; i++, mark += step) {
+      out[i] = new GenericInternalRow(new Object[] {from, mark});
+      from = mark;
+    }
+    out[marks] = new GenericInternalRow(new Object[] {from, end});
+    return new GenericArrayData(out);
+  }
+
+  @Override
+  NativeFunction withArgs(List<Expression> args) {
+    return new HourSegments(args);
+  }
+
+  @Override
+  List<AbstractDataType> argTypes() {
+    AbstractDataType longs = LongType$.MODULE$;
+    return List.of(longs, longs, longs, longs);
+  }
+
+  @Override
+  String call(String value, String isNull, List<String> a) {
+    String method = HourSegments.class.getName() + ".segments";
+    return value + " = " + method + "(" + String.join(", ", a) + ");";
+  }
+
+  @Override
+  public DataType dataType() {
+    return TYPE;
+  }
+
+  @Override
+  public String prettyName() {
+    return NAME;
+  }
+
+  @Override
+  public Object eval(InternalRow row) {
+    Object[] v = new Object[4];
+    for (int i = 0; i < 4; i++) {
+      v[i] = args().get(i).eval(row);
+      if (v[i] == null) {
+        return null;
+      }
+    }
+    return segments((Long) v[0], (Long) v[1], (Long) v[2], (Long) v[3]);
+  }
+}
