@@ -4,11 +4,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.BinaryType$;
-import org.apache.spark.sql.types.DataType;
 
 /**
  * {@code footfall_hmac_sha256(ipad, opad, message)}: HMAC-SHA256 (RFC 2104) of a binary message
@@ -35,7 +33,7 @@ public final class HmacSha256 extends NativeFunction {
           });
 
   public HmacSha256(List<Expression> args) {
-    super(args);
+    super(NAME, BinaryType$.MODULE$, args);
   }
 
   /** The HMAC of message from the padded key blocks (called by the generated code). */
@@ -66,24 +64,7 @@ public final class HmacSha256 extends NativeFunction {
   }
 
   @Override
-  public DataType dataType() {
-    return BinaryType$.MODULE$;
-  }
-
-  @Override
-  public String prettyName() {
-    return NAME;
-  }
-
-  @Override
-  public Object eval(InternalRow row) {
-    Object[] v = new Object[3];
-    for (int i = 0; i < 3; i++) {
-      v[i] = args().get(i).eval(row);
-      if (v[i] == null) {
-        return null;
-      }
-    }
+  Object apply(Object[] v) {
     return digest((byte[]) v[0], (byte[]) v[1], (byte[]) v[2]);
   }
 }

@@ -2,7 +2,6 @@ package footfall.spark;
 
 import java.util.List;
 
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -36,7 +35,7 @@ public final class HourSegments extends NativeFunction {
           false);
 
   public HourSegments(List<Expression> args) {
-    super(args);
+    super(NAME, TYPE, args);
   }
 
   /** The pieces of [start, end) between the marks (called by the generated code). */
@@ -71,24 +70,7 @@ public final class HourSegments extends NativeFunction {
   }
 
   @Override
-  public DataType dataType() {
-    return TYPE;
-  }
-
-  @Override
-  public String prettyName() {
-    return NAME;
-  }
-
-  @Override
-  public Object eval(InternalRow row) {
-    Object[] v = new Object[4];
-    for (int i = 0; i < 4; i++) {
-      v[i] = args().get(i).eval(row);
-      if (v[i] == null) {
-        return null;
-      }
-    }
+  Object apply(Object[] v) {
     return segments((Long) v[0], (Long) v[1], (Long) v[2], (Long) v[3]);
   }
 }

@@ -2,6 +2,7 @@ package footfall.spark;
 
 import java.util.List;
 
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.analysis.TypeCheckResult;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ImplicitCastInputTypes;
@@ -11,6 +12,7 @@ import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
 import org.apache.spark.sql.catalyst.expressions.codegen.JavaCode;
 import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.DataType;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -23,9 +25,13 @@ import scala.jdk.javaapi.CollectionConverters;
 abstract class NativeFunction extends Expression
     implements ImplicitCastInputTypes, java.io.Serializable {
   private static final long serialVersionUID = 1L;
+  private final String name;
+  private final DataType type;
   private final List<Expression> args;
 
-  NativeFunction(List<Expression> args) {
+  NativeFunction(String name, DataType type, List<Expression> args) {
+    this.name = name;
+    this.type = type;
     this.args = List.copyOf(args);
   }
 
@@ -38,8 +44,33 @@ abstract class NativeFunction extends Expression
   /** The Java statement that sets `value` (and `isNull`, when the call can give no value). */
   abstract String call(String value, String isNull, List<String> argValues);
 
+  /** The value from the arguments' values, none of them null (interpreted evaluation). */
+  abstract Object apply(Object[] values);
+
   List<Expression> args() {
     return args;
+  }
+
+  @Override
+  public Object eval(InternalRow row) {
+    Object[] values = new Object[args.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = args.get(i).eval(row);
+      if (values[i] == null) {
+        return null;
+      }
+    }
+    return apply(values);
+  }
+
+  @Override
+  public DataType dataType() {
+    return type;
+  }
+
+  @Override
+  public String prettyName() {
+    return name;
   }
 
   @Override

@@ -2,10 +2,8 @@ package footfall.spark;
 
 import java.util.List;
 
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.types.AbstractDataType;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StringType$;
 import org.apache.spark.sql.types.TimestampType$;
 import org.apache.spark.unsafe.Platform;
@@ -30,7 +28,7 @@ public final class ParseInstant extends NativeFunction {
   private static final int[] DAYS_IN_MONTH = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
   public ParseInstant(List<Expression> args) {
-    super(args);
+    super(NAME, TimestampType$.MODULE$, args);
   }
 
   /** Microseconds since the epoch of text, or NONE (called by the generated code). */
@@ -160,22 +158,8 @@ public final class ParseInstant extends NativeFunction {
   }
 
   @Override
-  public DataType dataType() {
-    return TimestampType$.MODULE$;
-  }
-
-  @Override
-  public String prettyName() {
-    return NAME;
-  }
-
-  @Override
-  public Object eval(InternalRow row) {
-    Object text = args().get(0).eval(row);
-    if (text == null) {
-      return null;
-    }
-    long micros = micros((UTF8String) text);
+  Object apply(Object[] v) {
+    long micros = micros((UTF8String) v[0]);
     return micros == NONE ? null : micros;
   }
 }
