@@ -134,9 +134,10 @@ def has_function(spark: SparkSession, name: str) -> bool:
 
 
 def _extensions(settings: Mapping[str, str]) -> dict[str, str]:
-    """Delta's session extension, and footfall's (`jvm/`, one hash aggregate where Spark 4.2 plans
-    two over clustered rows) when its jar is on the classpath: in the local jar cache, or given
-    with spark-submit's --jars (if the class is missing there, Spark warns once and goes on)."""
+    """Delta's session extension, and footfall's (`jvm/`: one hash aggregate where Spark 4.2 plans
+    two over clustered rows, and the functions `has_function` finds) when its jar is on the
+    classpath: in the local jar cache, or given with spark-submit's --jars (if the class is
+    missing there, Spark warns once and goes on, with Spark's own plans and built-ins)."""
     jars = settings.get("spark.jars", "")
     if EXTENSION_JAR in jars or _submitted():
         delta = DELTA_SETTINGS["spark.sql.extensions"]

@@ -6,8 +6,10 @@ between areas, otherwise an edge on each side); the first event of the token get
 before it and the last one an edge after it. An interval becomes the local hour bins it
 overlaps by a positive duration: the bin of its start and of every local hour boundary inside
 it, never one row per minute (the zone's clock: `local_clock`). All of it is Spark built-ins
-(window functions, higher-order array functions); instants are microseconds since the epoch
-(`unix_micros`), so midpoints of whole-second or whole-millisecond events are exact.
+(window functions, array functions), but for the cut at the hour marks, which is footfall's
+Spark extension's `footfall_hour_segments` when the session has it (the same pieces);
+instants are microseconds since the epoch (`unix_micros`), so midpoints of whole-second or
+whole-millisecond events are exact.
 """
 
 from __future__ import annotations
