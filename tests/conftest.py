@@ -107,3 +107,12 @@ def readable(df):
     from pyspark.sql import functions as F
 
     return df.withColumn(C.TOKEN, F.col(C.TOKEN).cast("string"))
+
+
+def require_function(spark, name: str) -> None:
+    """Skip the test when the session lacks one of footfall's Spark extension's functions (the
+    jar is not built: no JDK when `make setup` ran)."""
+    from footfall.runtime.session import has_function
+
+    if not has_function(spark, name):
+        pytest.skip(f"footfall's Spark extension is not built ({name}; no JDK at `make setup`)")

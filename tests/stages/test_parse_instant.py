@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from footfall.runtime.session import has_function
+from conftest import require_function
 from footfall.stages.ingest import NATIVE_INSTANT, parse_instant
 from pyspark.sql import functions as F
 
@@ -42,8 +42,8 @@ CASES = {
 
 @pytest.fixture(params=[False, True], ids=["builtins", "extension"])
 def native(request, spark):
-    if request.param and not has_function(spark, NATIVE_INSTANT):
-        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    if request.param:
+        require_function(spark, NATIVE_INSTANT)
     return request.param
 
 
@@ -113,8 +113,7 @@ EPOCHS = ["0", "7", "1773705787156", "999999999999999", "1234567890123456", "-5"
 
 
 def test_the_extension_reads_every_text_as_the_builtins_do(spark):
-    if not has_function(spark, NATIVE_INSTANT):
-        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    require_function(spark, NATIVE_INSTANT)
     texts = [d + t + z for d, t, z in itertools.product(DATES, TIMES, OFFSETS)] + EPOCHS
     df = spark.createDataFrame([(t,) for t in [*texts, None]], "t string").select(
         "t",

@@ -12,10 +12,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import text_schema
+from conftest import require_function, text_schema
 from footfall.core import columns as C
 from footfall.core import tables
-from footfall.runtime.session import has_function
 from footfall.stages.local_clock import (
     HOUR_US,
     MINUTE_US,
@@ -362,8 +361,8 @@ SEGMENTS = [
 
 @pytest.fixture(params=[False, True], ids=["builtins", "extension"])
 def native(request, spark):
-    if request.param and not has_function(spark, NATIVE_SEGMENTS):
-        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    if request.param:
+        require_function(spark, NATIVE_SEGMENTS)
     return request.param
 
 
@@ -379,8 +378,7 @@ def test_an_interval_is_cut_at_each_hour_mark_inside_it(spark, native):
 
 
 def test_the_extension_cuts_every_interval_as_the_builtins_do(spark):
-    if not has_function(spark, NATIVE_SEGMENTS):
-        pytest.skip("footfall's Spark extension is not built (no JDK when `make setup` ran)")
+    require_function(spark, NATIVE_SEGMENTS)
     starts = [k * 7 * M + d for k in range(-20, 40) for d in (0, 1)]  # on and just after marks
     lengths = [1, M, 15 * M, H - 1, H, H + 1, 3 * H + 7 * M, 25 * H]
     rows = [(i, s, s + n) for i, (s, n) in enumerate((s, n) for s in starts for n in lengths)]

@@ -59,8 +59,7 @@ public final class HmacSha256 extends NativeFunction {
 
   @Override
   String call(String value, String isNull, List<String> a) {
-    String method = HmacSha256.class.getName() + ".digest";
-    return value + " = " + method + "(" + String.join(", ", a) + ");";
+    return value + " = " + invoke("digest", a) + ";";
   }
 
   @Override

@@ -65,8 +65,7 @@ public final class HourSegments extends NativeFunction {
 
   @Override
   String call(String value, String isNull, List<String> a) {
-    String method = HourSegments.class.getName() + ".segments";
-    return value + " = " + method + "(" + String.join(", ", a) + ");";
+    return value + " = " + invoke("segments", a) + ";";
   }
 
   @Override

@@ -44,6 +44,11 @@ abstract class NativeFunction extends Expression
   /** The Java statement that sets `value` (and `isNull`, when the call can give no value). */
   abstract String call(String value, String isNull, List<String> argValues);
 
+  /** Java code that calls this class's static `method` on the arguments' values. */
+  String invoke(String method, List<String> argValues) {
+    return getClass().getName() + "." + method + "(" + String.join(", ", argValues) + ")";
+  }
+
   /** The value from the arguments' values, none of them null (interpreted evaluation). */
   abstract Object apply(Object[] values);
 

@@ -152,8 +152,7 @@ public final class ParseInstant extends NativeFunction {
 
   @Override
   String call(String value, String isNull, List<String> a) {
-    String method = ParseInstant.class.getName() + ".micros";
-    return value + " = " + method + "(" + a.get(0) + ");\n"
+    return value + " = " + invoke("micros", a) + ";\n"
         + isNull + " = " + value + " == " + NONE + "L;";
   }
 
