@@ -118,8 +118,10 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
     other, edge = other * MINUTE_US, F.lit(rule.edge_minutes * MINUTE_US)
 
     def _apply(events: DataFrame) -> DataFrame:
-        # one shuffle by token; its hash partitioning carries through to the distinct counts
-        order = Window.partitionBy(C.TOKEN).orderBy(C.EVENT_TIME, C.CELL_ID, C.EVENT_TYPE)
+        # one shuffle by token; its hash partitioning carries through to the distinct counts.
+        # Ordered by the instant as microseconds (the same order as event_time), so the shuffled
+        # rows carry that one long, not the timestamp beside it and a copy for the lag and leads
+        order = Window.partitionBy(C.TOKEN).orderBy(_T, C.CELL_ID, C.EVENT_TYPE)
         t, area = F.col(_T), F.col(C.AREA_ID)
         prev_t, next_t, next_area = F.col("_prev_t"), F.col("_next_t"), F.col("_next_area")
         gap = next_t - t
@@ -148,9 +150,17 @@ def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
                 C.TOKEN,
                 C.MCC,
                 C.AREA_ID,
+                C.CELL_ID,
+                C.EVENT_TYPE,
                 F.unix_micros(C.EVENT_TIME).alias(_T),
-                F.lag(F.unix_micros(C.EVENT_TIME)).over(order).alias("_prev_t"),
-                F.lead(F.unix_micros(C.EVENT_TIME)).over(order).alias("_next_t"),
+            )
+            .select(
+                C.TOKEN,
+                C.MCC,
+                C.AREA_ID,
+                _T,
+                F.lag(_T).over(order).alias("_prev_t"),
+                F.lead(_T).over(order).alias("_next_t"),
                 F.lead(C.AREA_ID).over(order).alias("_next_area"),
             )  # fmt: skip
             .select(C.TOKEN, C.MCC, F.explode(pieces).alias("_interval"))
