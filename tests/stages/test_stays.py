@@ -9,6 +9,7 @@ on each side; 30 min before the first and after the last event.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +26,7 @@ from footfall.stages.local_clock import (
     utc_offsets,
 )
 from footfall.stages.stays import (
+    NATIVE_BINS,
     NATIVE_SEGMENTS,
     StayRule,
     hour_segments,
@@ -50,15 +52,30 @@ def ev(token, local: str, area: str, zone: str = LONDON, cell: str | None = None
     return (token, instant, date, clock.hour, cell, area, "R1", "234", "data", local[:7], date)
 
 
+@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
+def bins_native(request, spark):
+    """Each stays case both ways: the built-in expressions and footfall_stay_bins."""
+    if request.param:
+        require_function(spark, NATIVE_BINS)
+    return request.param
+
+
 def bins(
-    spark, rows, first: str, last: str | None = None, zone: str = LONDON, rule=RULE, weekday=None
+    spark,
+    native,
+    rows,
+    first: str,
+    last: str | None = None,
+    zone: str = LONDON,
+    rule=RULE,
+    weekday=None,
 ):
     """{area: sorted [(date, hour)]} present for the rows' subscriber(s) on first..last."""
     d1 = dt.date.fromisoformat(first)
     d2 = dt.date.fromisoformat(last) if last else d1
     got = (
         spark.createDataFrame(rows, text_schema(tables.EVENTS))
-        .transform(present_hours(rule, zone, d1, d2, weekday))
+        .transform(present_hours(rule, zone, d1, d2, weekday, native))
         .collect()
     )
     out: dict[str, list] = {}
@@ -71,113 +88,117 @@ def hours(date: str, *hs: int) -> list[tuple[str, int]]:
     return [(date, h) for h in hs]
 
 
-def test_same_area_bridge_runs_across_midnight_into_the_next_date(spark):
+def test_same_area_bridge_runs_across_midnight_into_the_next_date(spark, bins_native):
     rows = [ev("s", "2026-03-10 22:30", "A1"), ev("s", "2026-03-11 07:30", "A1")]  # 9 h apart
-    got = bins(spark, rows, "2026-03-10", "2026-03-11")
+    got = bins(spark, bins_native, rows, "2026-03-10", "2026-03-11")
     assert got == {"A1": hours("2026-03-10", 22, 23) + hours("2026-03-11", *range(8))}
 
 
-def test_same_area_gap_of_exactly_720_minutes_is_bridged(spark):
+def test_same_area_gap_of_exactly_720_minutes_is_bridged(spark, bins_native):
     rows = [ev("s", "2026-03-10 08:00", "A1"), ev("s", "2026-03-10 20:00", "A1")]
     # 07:30-08:00 edge, 08:00-20:00 bridge, 20:00-20:30 edge
-    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", *range(7, 21))}
+    assert bins(spark, bins_native, rows, "2026-03-10") == {
+        "A1": hours("2026-03-10", *range(7, 21))
+    }
 
 
-def test_same_area_gap_of_721_minutes_is_two_edges(spark):
+def test_same_area_gap_of_721_minutes_is_two_edges(spark, bins_native):
     rows = [ev("s", "2026-03-10 08:00", "A1"), ev("s", "2026-03-10 20:01", "A1")]
     # 07:30-08:30 around the first event, 19:31-20:31 around the second
-    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", 7, 8, 19, 20)}
+    assert bins(spark, bins_native, rows, "2026-03-10") == {"A1": hours("2026-03-10", 7, 8, 19, 20)}
 
 
-def test_other_area_gap_of_exactly_120_minutes_is_split_at_the_midpoint(spark):
+def test_other_area_gap_of_exactly_120_minutes_is_split_at_the_midpoint(spark, bins_native):
     rows = [ev("s", "2026-03-10 10:10", "A1"), ev("s", "2026-03-10 12:10", "A2")]
     # A1 09:40-11:10 (edge, then half the gap), A2 11:10-12:40
-    assert bins(spark, rows, "2026-03-10") == {
+    assert bins(spark, bins_native, rows, "2026-03-10") == {
         "A1": hours("2026-03-10", 9, 10, 11),
         "A2": hours("2026-03-10", 11, 12),
     }
 
 
-def test_other_area_gap_of_121_minutes_is_two_edges(spark):
+def test_other_area_gap_of_121_minutes_is_two_edges(spark, bins_native):
     rows = [ev("s", "2026-03-10 10:10", "A1"), ev("s", "2026-03-10 12:11", "A2")]
     # A1 09:40-10:40, A2 11:41-12:41: A1 is no longer present at 11
-    assert bins(spark, rows, "2026-03-10") == {
+    assert bins(spark, bins_native, rows, "2026-03-10") == {
         "A1": hours("2026-03-10", 9, 10),
         "A2": hours("2026-03-10", 11, 12),
     }
 
 
-def test_move_between_areas_splits_at_the_midpoint_across_an_hour_boundary(spark):
+def test_move_between_areas_splits_at_the_midpoint_across_an_hour_boundary(spark, bins_native):
     rows = [ev("s", "2026-03-10 09:50", "A1"), ev("s", "2026-03-10 10:20", "A2")]
     # midpoint 10:05: A1 09:20-10:05 reaches into hour 10; A2 10:05-10:50
-    assert bins(spark, rows, "2026-03-10") == {
+    assert bins(spark, bins_native, rows, "2026-03-10") == {
         "A1": hours("2026-03-10", 9, 10),
         "A2": hours("2026-03-10", 10),
     }
 
 
-def test_isolated_event_near_the_hour_start_has_an_edge_into_the_previous_hour(spark):
+def test_isolated_event_near_the_hour_start_has_an_edge_into_the_previous_hour(spark, bins_native):
     rows = [ev("s", "2026-03-10 10:05", "A1")]  # 09:35-10:35
-    assert bins(spark, rows, "2026-03-10") == {"A1": hours("2026-03-10", 9, 10)}
+    assert bins(spark, bins_native, rows, "2026-03-10") == {"A1": hours("2026-03-10", 9, 10)}
 
 
-def test_events_at_one_instant_in_two_areas_are_ordered_by_cell_id(spark):
+def test_events_at_one_instant_in_two_areas_are_ordered_by_cell_id(spark, bins_native):
     # cell c1 (in A2) sorts before c2 (in A1): A2 is first, with the edge before; the gap of 0
     # gives nothing; A1 is last, with the edge after; each keeps its event's own hour
     rows = [
         ev("s", "2026-03-10 10:00", "A1", cell="c2"),
         ev("s", "2026-03-10 10:00", "A2", cell="c1"),
     ]
-    assert bins(spark, rows, "2026-03-10") == {
+    assert bins(spark, bins_native, rows, "2026-03-10") == {
         "A2": hours("2026-03-10", 9, 10),
         "A1": hours("2026-03-10", 10),
     }
 
 
-def test_first_and_last_event_of_a_period_count_only_within_its_dates(spark):
+def test_first_and_last_event_of_a_period_count_only_within_its_dates(spark, bins_native):
     # the edges reach 2026-02-28 23:40 and 2026-04-01 00:20: dates of other periods, whose
     # tokens differ, so presence of 2026-03 dates keeps only the March bins
     rows = [ev("s", "2026-03-01 00:10", "A1"), ev("s", "2026-03-31 23:50", "A1")]
-    got = bins(spark, rows, "2026-03-01", "2026-03-31")
+    got = bins(spark, bins_native, rows, "2026-03-01", "2026-03-31")
     assert got == {"A1": hours("2026-03-01", 0) + hours("2026-03-31", 23)}
 
 
-def test_two_tokens_are_never_linked(spark):
+def test_two_tokens_are_never_linked(spark, bins_native):
     # one person, two periods' tokens: 22:00 and 06:00 the next morning are not bridged
     rows = [ev("march", "2026-03-31 22:00", "A1"), ev("april", "2026-04-01 06:00", "A1")]
-    assert bins(spark, rows, "2026-04-01") == {"A1": hours("2026-04-01", 5, 6)}
+    assert bins(spark, bins_native, rows, "2026-04-01") == {"A1": hours("2026-04-01", 5, 6)}
 
 
-def test_spring_forward_day_has_23_bins_and_no_hour_1(spark):
+def test_spring_forward_day_has_23_bins_and_no_hour_1(spark, bins_native):
     rows = [ev("s", f"2026-03-29 {t}", "A1") for t in ("00:10", "06:00", "12:00", "18:00")]
     rows.append(ev("s", "2026-03-29 23:50", "A1"))
-    got = bins(spark, rows, "2026-03-29")["A1"]
+    got = bins(spark, bins_native, rows, "2026-03-29")["A1"]
     assert [h for _, h in got] == [0, *range(2, 24)]
 
 
-def test_fall_back_day_repeated_hour_is_one_bin_of_24(spark):
+def test_fall_back_day_repeated_hour_is_one_bin_of_24(spark, bins_native):
     rows = [ev("s", f"2026-10-25 {t}", "A1") for t in ("00:10", "06:00", "12:00", "18:00")]
     rows.append(ev("s", "2026-10-25 23:50", "A1"))
-    got = bins(spark, rows, "2026-10-25")["A1"]
+    got = bins(spark, bins_native, rows, "2026-10-25")["A1"]
     assert [h for _, h in got] == list(range(24))
 
 
-def test_bridge_over_the_skipped_and_the_repeated_hour(spark):
+def test_bridge_over_the_skipped_and_the_repeated_hour(spark, bins_native):
     spring = [ev("s", "2026-03-29 00:30", "A1"), ev("s", "2026-03-29 03:30", "A1")]  # 2 h apart
-    assert bins(spark, spring, "2026-03-29") == {"A1": hours("2026-03-29", 0, 2, 3)}
+    assert bins(spark, bins_native, spring, "2026-03-29") == {"A1": hours("2026-03-29", 0, 2, 3)}
     # 01:30 BST then 01:10 GMT: 40 minutes later, though the clock went back
     autumn = [ev("a", "2026-10-25 01:30", "A1"), ev("a", "2026-10-25 01:10", "A2", fold=1)]
-    assert bins(spark, autumn, "2026-10-25") == {
+    assert bins(spark, bins_native, autumn, "2026-10-25") == {
         "A1": hours("2026-10-25", 1),
         "A2": hours("2026-10-25", 1),
     }
 
 
 @pytest.mark.parametrize("zone", ["Asia/Kolkata", "Australia/Adelaide"])
-def test_half_hour_offset_zone_bins_are_local_hours(spark, zone):
+def test_half_hour_offset_zone_bins_are_local_hours(spark, zone, bins_native):
     # 10:20-11:20 local: local hours 10 and 11, though UTC hours start at local :30
     rows = [ev("s", "2026-03-10 10:50", "A1", zone=zone)]
-    assert bins(spark, rows, "2026-03-10", zone=zone) == {"A1": hours("2026-03-10", 10, 11)}
+    assert bins(spark, bins_native, rows, "2026-03-10", zone=zone) == {
+        "A1": hours("2026-03-10", 10, 11)
+    }
 
 
 def test_hour_marks_follow_the_zone_offset_residue():
@@ -202,12 +223,12 @@ EVENT_TIMES = st.lists(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(events=EVENT_TIMES)
-def test_every_event_hour_of_the_first_edition_is_still_present(spark, events):
+def test_every_event_hour_of_the_first_edition_is_still_present(spark, events, bins_native):
     start = dt.datetime(2026, 10, 24)  # three days over the fall-back day
     rows = [
         ev("s", (start + dt.timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M"), a) for m, a in events
     ]
-    got = bins(spark, rows, "2026-10-24", "2026-10-26")
+    got = bins(spark, bins_native, rows, "2026-10-24", "2026-10-26")
     present = {(a, b) for a, bs in got.items() for b in bs}
     assert {(r[5], (str(r[2]), r[3])) for r in rows} <= present
 
@@ -245,7 +266,7 @@ def test_local_clock_by_arithmetic_equals_spark_time_zone_rules(spark, zone, fir
     assert len(utc_offsets(zone, d1, d2).offsets) == (1 if zone == "Asia/Kolkata" else 2)
 
 
-def test_weekday_hours_filter_keeps_the_stays_that_reach_weekday_daytime_only(spark):
+def test_weekday_hours_filter_keeps_the_stays_that_reach_weekday_daytime_only(spark, bins_native):
     # Monday 2 March 2026 (GMT): A from 08:00 to 12:00 bridged, 30 min edges either side
     # (07:30-12:30); B 18:00-18:30 (after 18:00, the filter's widened end); Saturday 7 March
     # in C; a night in D (22:30 Monday to 06:30 Tuesday)
@@ -258,11 +279,13 @@ def test_weekday_hours_filter_keeps_the_stays_that_reach_weekday_daytime_only(sp
         ev("v", "2026-03-02 23:00", "D"),
         ev("v", "2026-03-03 06:00", "D"),
     ]
-    kept = bins(spark, rows, "2026-03-01", "2026-03-08", weekday=range(9, 17))
+    kept = bins(spark, bins_native, rows, "2026-03-01", "2026-03-08", weekday=range(9, 17))
     # A's stay 08:00-12:30 is binned whole (8..12); its edge 07:30-08:00 is an interval of its
-    # own that ends before 08:00 (09:00 less the hour of margin), like B, C and D: none binned
-    assert kept == {"A": [("2026-03-02", h) for h in range(8, 13)]}
-    every = bins(spark, rows, "2026-03-01", "2026-03-08")
+    # own that ends before 08:00 (09:00 less the hour of margin), like B, C and D: none binned.
+    # footfall_stay_bins gives only the bins asked for: 9..12
+    first_hour = 9 if bins_native else 8
+    assert kept == {"A": [("2026-03-02", h) for h in range(first_hour, 13)]}
+    every = bins(spark, bins_native, rows, "2026-03-01", "2026-03-08")
     assert set(every) == {"A", "B", "C", "D"}
 
 
@@ -277,7 +300,7 @@ def test_reach_bounds_are_the_local_dates_widened_by_the_longest_bridge_and_a_ma
     assert StayRule(60, 30, 480).reach_minutes == 960
 
 
-def test_events_out_of_reach_change_no_bin_of_the_dates(spark):
+def test_events_out_of_reach_change_no_bin_of_the_dates(spark, bins_native):
     # s: 9 March 06:00 (A2) and 08:00 (A1) are out of reach of 10 March (before 9 March
     # 10:00 UTC); 10 March 00:30 in A1 then has no previous event, and its edge before it
     # (00:00-00:30) is the edge the 08:00 event gives it across the 16.5 h gap. t: 9 March 23:00
@@ -298,7 +321,7 @@ def test_events_out_of_reach_change_no_bin_of_the_dates(spark):
         ("t", 1),
         ("t", 23),
     ]
-    present = present_hours(RULE, LONDON, day, day)
+    present = present_hours(RULE, LONDON, day, day, native=bins_native)
     every = sorted(tuple(r) for r in frame.transform(present).collect())
     assert sorted(tuple(r) for r in kept.transform(present).collect()) == every
     # s: 00:00-01:00 in A1 (the edge and the edge after); t: 00:00-01:30 in A3
@@ -312,7 +335,7 @@ def test_events_out_of_reach_change_no_bin_of_the_dates(spark):
     ]
 
 
-def test_weekend_events_out_of_reach_of_weekday_hours_change_no_weekday_bin(spark):
+def test_weekend_events_out_of_reach_of_weekday_hours_change_no_weekday_bin(spark, bins_native):
     # Friday 6 to Monday 9 March 2026 (GMT). With 12 h of reach, 2 h of margin and weekday
     # hours widened to 08:00-18:00, Saturday 08:00 to Sunday 18:00 is out of reach: Saturday
     # 12:00 and Sunday 12:00 are dropped, Saturday 07:00 and Sunday 19:00 kept
@@ -340,8 +363,10 @@ def test_weekend_events_out_of_reach_of_weekday_hours_change_no_weekday_bin(spar
         return {a: v for a, v in out.items() if v}
 
     # Friday: edges 15:30-16:30 (the next event is 15 h later); Monday: edges 09:30-10:30
-    every = weekday_daytime(bins(spark, rows, "2026-03-01", "2026-03-31"))
-    filtered = weekday_daytime(bins(spark, rows, "2026-03-01", "2026-03-31", weekday=range(9, 17)))
+    every = weekday_daytime(bins(spark, bins_native, rows, "2026-03-01", "2026-03-31"))
+    filtered = weekday_daytime(
+        bins(spark, bins_native, rows, "2026-03-01", "2026-03-31", weekday=range(9, 17))
+    )
     assert every == {"A": hours("2026-03-06", 15, 16) + hours("2026-03-09", 9, 10)}
     assert filtered == every
 
@@ -388,3 +413,52 @@ def test_the_extension_cuts_every_interval_as_the_builtins_do(spark):
         differ = df.where(F.to_json(a) != F.to_json(b))
         assert differ.count() == 0, marks
     assert df.count() == 120 * 8
+
+
+def event_streams(zone: str, first: dt.date, last: dt.date, seed: int) -> list[tuple]:
+    """80 tokens' events (1 to 24 each) at random seconds from the day before first to the day
+    after last, in three areas of two cells each; a fifth of them at the instant of the token's
+    previous event (a tie, ordered by cell and type)."""
+    rng, tz = random.Random(seed), ZoneInfo(zone)
+    start = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    span = ((last - first).days + 3) * 86_400
+    rows = []
+    for token in range(80):
+        at = None
+        for _ in range(rng.randint(1, 24)):
+            if at is None or rng.random() > 0.2:
+                at = start + dt.timedelta(seconds=rng.randrange(span))
+            area = rng.choice(["A1", "A2", "A3"])
+            cell, kind = f"{area}-{rng.randint(1, 2)}", rng.choice(["call", "data"])
+            local = at.astimezone(tz)
+            instant = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            rows.append((f"t{token}", instant, local.date(), local.hour, cell, area, "R1", "234",
+                         kind, local.strftime("%Y-%m"), local.date()))  # fmt: skip
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last", "rule"),
+    [
+        (LONDON, "2026-10-24", "2026-10-26", RULE),  # fall back: a repeated hour
+        (LONDON, "2026-03-28", "2026-03-30", StayRule(60, 30, 480)),  # edges longer than bridges
+        ("Australia/Lord_Howe", "2026-04-04", "2026-04-06", RULE),  # 30-minute marks
+        ("Asia/Kolkata", "2026-03-09", "2026-03-11", StayRule(45, 200, 10)),  # :30 marks
+    ],
+)
+def test_the_extension_bins_every_stream_as_the_builtins_do(spark, zone, first, last, rule):
+    require_function(spark, NATIVE_BINS)
+    d1, d2 = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    rows = event_streams(zone, d1, d2, seed=len(zone) + d1.day)
+    events = spark.createDataFrame(rows, text_schema(tables.EVENTS)).cache()
+    daytime = F.dayofweek(C.DATE).between(2, 6) & F.col(C.HOUR).isin(list(range(9, 17)))
+    for weekday in (None, range(9, 17)):
+        a, b = (
+            events.transform(present_hours(rule, zone, d1, d2, weekday, n))
+            .where(daytime if weekday else F.lit(True))
+            .cache()
+            for n in (False, True)
+        )
+        assert a.exceptAll(b).count() == 0 and b.exceptAll(a).count() == 0, weekday
+        assert a.count() > (100 if weekday else 500)
+    events.unpersist()

@@ -43,6 +43,8 @@ LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (ME
 DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
 _T, _POINT = "_t", "_point"
 NATIVE_SEGMENTS = "footfall_hour_segments"  # registered by footfall's Spark extension (jvm/)
+NATIVE_BINS = "footfall_stay_bins"  # the same, a token's events to its bins in one call
+_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -269,17 +271,22 @@ def present_hours(
     first: dt.date,
     last: dt.date,
     weekday_only: range | None = None,
+    native: bool | None = None,
 ) -> Callable[[DataFrame], DataFrame]:
     """Events of one period (with the dates next to first..last) -> distinct (date, hour, area,
     token, mcc) rows of first..last: who is present where, per local hour bin (METHOD 5.2).
     weekday_only: the local hours of Monday to Friday the caller keeps (work areas, METHOD
     5.3): weekend events out of their reach are dropped before the shuffle, and intervals that
-    cannot reach them before binning; the caller still filters the bins."""
+    cannot reach them before binning; the caller still filters the bins.
+    native: `native_bins` (the same rows; with weekday_only, only the bins of those hours); by
+    default when the session has footfall's Spark extension."""
     marks, offsets = hour_marks(zone, first, last), utc_offsets(zone, first, last)
 
     def _apply(events: DataFrame) -> DataFrame:
         if weekday_only is not None:
             events = events.where(weekday_reach(rule, weekday_only, offsets))
+        if has_function(events.sparkSession, NATIVE_BINS) if native is None else native:
+            return events.transform(native_bins(rule, marks, offsets, first, last, weekday_only))
         stays = events.transform(intervals(rule))
         if weekday_only is not None:
             stays = stays.where(weekday_hours(weekday_only, offsets))
@@ -291,6 +298,77 @@ def present_hours(
             .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
             .agg(F.sum(DWELL_US).alias(DWELL_US))
             .select(C.DATE, C.HOUR, C.AREA_ID, C.TOKEN, C.MCC, DWELL_US)
+        )
+
+    return _apply
+
+
+def native_bins(
+    rule: StayRule,
+    marks: HourMarks,
+    zone: UtcOffsets,
+    first: dt.date,
+    last: dt.date,
+    weekday_only: range | None = None,
+) -> Callable[[DataFrame], DataFrame]:
+    """`present_hours` with footfall_stay_bins (jvm/footfall/spark/StayBins.java): each token's
+    events collected into one array (one shuffle by token, no sort by instant), and the function
+    turns it into the token's bins of first..last with their dwell: the same rows as the window,
+    the intervals, the hour cuts and the distinct of the built-in path (tested). weekday_only:
+    only the bins of those local hours on Monday to Friday."""
+    hours = range(24) if weekday_only is None else weekday_only
+    same, other, edge = (
+        F.lit(minutes * MINUTE_US).cast("long")
+        for minutes in (
+            rule.bridge_same_area_minutes,
+            rule.bridge_other_area_minutes,
+            rule.edge_minutes,
+        )
+    )
+
+    def longs_array(values: tuple[int, ...]) -> Column:
+        return F.array(*[F.lit(v) for v in values]).cast("array<bigint>")
+
+    bins = F.call_function(
+        NATIVE_BINS,
+        F.col("_events"),
+        same,
+        other,
+        edge,
+        F.lit(marks.step_us).cast("long"),
+        F.lit(marks.phase_us).cast("long"),
+        longs_array(zone.changes),
+        longs_array(zone.offsets),
+        F.lit((first - _EPOCH).days),
+        F.lit((last - _EPOCH).days),
+        F.lit(sum(1 << h for h in hours)),
+        F.lit(weekday_only is not None),
+    )
+    event = F.struct(
+        F.unix_micros(C.EVENT_TIME).alias("t"),
+        F.col(C.CELL_ID).alias("cell"),
+        F.col(C.EVENT_TYPE).alias("type"),
+        F.col(C.AREA_ID).alias("area"),
+    )
+
+    def _apply(events: DataFrame) -> DataFrame:
+        # repartitioned by the token alone, then grouped with its mcc (one per token): the
+        # aggregate runs after the shuffle, and its hash partitioning by token carries through
+        # to the distinct counts as the window's does
+        return (
+            events.select(C.TOKEN, C.MCC, event.alias("_event"))
+            .repartition(C.TOKEN)
+            .groupBy(C.TOKEN, C.MCC)
+            .agg(F.collect_list("_event").alias("_events"))
+            .select(C.TOKEN, C.MCC, F.explode(bins).alias("_bin"))
+            .select(
+                F.col("_bin.date").alias(C.DATE),
+                F.col("_bin.hour").alias(C.HOUR),
+                F.col("_bin.area").alias(C.AREA_ID),
+                C.TOKEN,
+                C.MCC,
+                F.col("_bin.dwell_us").alias(DWELL_US),
+            )
         )
 
     return _apply
