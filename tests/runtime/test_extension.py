@@ -1,6 +1,7 @@
 """The aggregate rule of footfall's session extension
-(jvm/footfall/spark/SinglePassAggregates.java): one hash aggregate where Spark 4.2 plans a
-partial and a final one back to back over clustered rows, with the same rows out. Its functions
+(jvm/footfall/spark/SinglePassAggregates.java): one aggregate (hash, object hash or sort) where
+Spark 4.2 plans a partial and a final one back to back over clustered rows, with the same rows
+out. Its functions
 are tested beside the built-ins they stand for (tests/privacy/test_tokens.py,
 tests/stages/test_parse_instant.py)."""
 
@@ -16,10 +17,10 @@ def extended(spark):
     return spark
 
 
-def hash_aggregates(df) -> int:
-    """HashAggregate nodes in df's final adaptive plan (df collected first)."""
+def hash_aggregates(df, node: str = "HashAggregate") -> int:
+    """HashAggregate (or other `node`) nodes in df's final adaptive plan (df collected first)."""
     plan = df._jdf.queryExecution().executedPlan().toString()
-    return plan.split("== Initial Plan ==")[0].count("HashAggregate(")
+    return plan.split("== Initial Plan ==")[0].count(f"{node}(")
 
 
 ROWS = [("a", 1, "x"), ("a", 1, "x"), ("a", 2, "x"), ("b", 1, "y"), ("b", 1, "y"), ("c", 3, "z")]
@@ -73,3 +74,28 @@ def test_a_sort_over_the_single_aggregate_keeps_it_in_its_own_stage(extended):
         ("c", 3, "z"),
     ]
     assert hash_aggregates(got) == 1
+
+
+def test_lists_collected_over_clustered_rows_are_one_object_aggregate(extended):
+    # 300 keys in one partition: past Spark's 128, the object aggregate falls back to sorting
+    # its input, and each key still gets all three of its values
+    rows = extended.range(900).select((F.col("id") % 300).alias("k"), F.col("id").alias("v"))
+    got = rows.repartition(1, "k").groupBy("k").agg(F.sort_array(F.collect_list("v")).alias("vs"))
+    lists = {r.k: r.vs for r in got.collect()}
+    assert len(lists) == 300
+    assert all(vs == [k, k + 300, k + 600] for k, vs in lists.items())
+    assert hash_aggregates(got, "ObjectHashAggregate") == 1
+
+
+def test_a_sort_aggregate_over_clustered_rows_is_one_aggregate(extended, df):
+    extended.conf.set("spark.sql.execution.useObjectHashAggregateExec", "false")
+    try:
+        got = df.repartition("k").groupBy("k").agg(F.sort_array(F.collect_list("v")).alias("vs"))
+        assert sorted((r.k, r.vs) for r in got.collect()) == [
+            ("a", [1, 1, 2]),
+            ("b", [1, 1]),
+            ("c", [3]),
+        ]
+        assert hash_aggregates(got, "SortAggregate") == 1
+    finally:
+        extended.conf.unset("spark.sql.execution.useObjectHashAggregateExec")

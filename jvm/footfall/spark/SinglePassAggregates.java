@@ -12,7 +12,10 @@ import org.apache.spark.sql.catalyst.expressions.aggregate.Final$;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Partial$;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec;
+import org.apache.spark.sql.execution.aggregate.ObjectHashAggregateExec;
+import org.apache.spark.sql.execution.aggregate.SortAggregateExec;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -52,8 +55,13 @@ public final class SinglePassAggregates extends Rule<SparkPlan> {
 
   /** One Complete aggregate for a final one directly over its partial one, else null. */
   private static SparkPlan singlePass(SparkPlan node) {
-    if (!(node instanceof HashAggregateExec fin)
-        || !(fin.child() instanceof HashAggregateExec part)
+    if (!(node instanceof BaseAggregateExec fin)
+        || !(node.children().size() == 1
+            && node.children().head() instanceof BaseAggregateExec part)
+        || fin.getClass() != part.getClass()
+        || !(fin instanceof HashAggregateExec
+            || fin instanceof ObjectHashAggregateExec
+            || fin instanceof SortAggregateExec)
         || fin.isStreaming()
         || part.isStreaming()
         || fin.requiredChildDistributionExpressions().isEmpty()
@@ -90,22 +98,34 @@ public final class SinglePassAggregates extends Rule<SparkPlan> {
         return null;
       }
       // the partial one holds the FILTER clause; the result keeps the final one's attribute
-      complete.add(f.copy(f.aggregateFunction(), Complete$.MODULE$, false, p.filter(), f.resultId()));
+      complete.add(
+          f.copy(f.aggregateFunction(), Complete$.MODULE$, false, p.filter(), f.resultId()));
     }
-    HashAggregateExec single =
-        new HashAggregateExec(
-            fin.requiredChildDistributionExpressions(),
-            false,
-            fin.numShufflePartitions(),
-            part.groupingExpressions(),
-            CollectionConverters.asScala(complete).toSeq(),
-            fin.aggregateAttributes(),
-            0,
-            fin.resultExpressions(),
-            part.child());
+    SparkPlan single = complete(fin, part, CollectionConverters.asScala(complete).toSeq());
     // adaptive execution maps each query stage back to the logical plan by these links: a
     // node without one makes it re-plan the aggregate above the stage that already holds it
-    single.copyTagsFrom(fin);
+    single.copyTagsFrom((SparkPlan) fin);
     return single;
+  }
+
+  /** The aggregate of fin's class in Complete mode over part's input. */
+  private static SparkPlan complete(
+      BaseAggregateExec fin,
+      BaseAggregateExec part,
+      scala.collection.immutable.Seq<AggregateExpression> functions) {
+    SparkPlan input = ((SparkPlan) part).children().head();
+    if (fin instanceof SortAggregateExec) {
+      return new SortAggregateExec(fin.requiredChildDistributionExpressions(), false,
+          fin.numShufflePartitions(), part.groupingExpressions(), functions,
+          fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
+    }
+    if (fin instanceof ObjectHashAggregateExec) {
+      return new ObjectHashAggregateExec(fin.requiredChildDistributionExpressions(), false,
+          fin.numShufflePartitions(), part.groupingExpressions(), functions,
+          fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
+    }
+    return new HashAggregateExec(fin.requiredChildDistributionExpressions(), false,
+        fin.numShufflePartitions(), part.groupingExpressions(), functions,
+        fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
   }
 }

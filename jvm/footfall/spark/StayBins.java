@@ -68,7 +68,9 @@ public final class StayBins extends NativeFunction {
               }),
           false);
   private static final Comparator<Event> ORDER =
-      Comparator.<Event>comparingLong(e -> e.t).thenComparing(e -> e.cell).thenComparing(e -> e.type);
+      Comparator.<Event>comparingLong(e -> e.t)
+          .thenComparing(e -> e.cell)
+          .thenComparing(e -> e.type);
 
   public StayBins(List<Expression> args) {
     super(NAME, TYPE, args);
@@ -149,7 +151,8 @@ public final class StayBins extends NativeFunction {
     int k = 0;
     for (Map.Entry<Bin, long[]> b : dwell.entrySet()) {
       Bin bin = b.getKey();
-      out[k++] = new GenericInternalRow(new Object[] {bin.day, bin.hour, bin.area, b.getValue()[0]});
+      Object[] fields = {bin.day, bin.hour, bin.area, b.getValue()[0]};
+      out[k++] = new GenericInternalRow(fields);
     }
     return new GenericArrayData(out);
   }
