@@ -19,21 +19,23 @@ import org.apache.spark.sql.execution.aggregate.SortAggregateExec;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * One hash aggregate where Spark 4.2 plans two over rows that are already clustered by the grouping
- * keys (a rule of footfall's session extension, {@link Extensions}).
+ * One aggregate where Spark 4.2 plans two over rows that are already clustered by the grouping keys
+ * (a rule of footfall's session extension, {@link Extensions}).
  *
  * <p>Spark 4.2 plans every aggregate as a partial one and a final one. When the input needs a
  * shuffle, the partial one runs before it and shrinks what is shuffled. When the input is already
- * clustered (ingest's dedup after its repartition, presence's hour bins after the stays window by
- * token), EnsureRequirements adds no shuffle and the two run back to back in the same task: the
- * partial one hashes every row and the final one hashes its output again. The final aggregate over
- * the partial one's input in Complete mode gives the same rows from one pass (Spark's main branch
- * plans aggregates this way after 4.2: Complete, with the partial added only where a shuffle is).
+ * clustered (ingest's dedup after its repartition, each token's events collected after the
+ * shuffle by token for {@link StayBins}), EnsureRequirements adds no shuffle and the two run back
+ * to back in the same task: the partial one goes over every row and the final one over its output
+ * again. The final aggregate over the partial one's input in Complete mode gives the same rows from
+ * one pass (Spark's main branch plans aggregates this way after 4.2: Complete, with the partial
+ * added only where a shuffle is).
  *
  * <p>The rule runs after EnsureRequirements (a query stage preparation rule of adaptive execution,
- * spark.sql.adaptive.enabled, footfall's default) and changes only a final HashAggregateExec whose
- * child is its own partial HashAggregateExec: the same aggregate functions, none DISTINCT, grouped
- * by plain columns. Anything else is left as planned.
+ * spark.sql.adaptive.enabled, footfall's default) and changes only a final HashAggregateExec,
+ * ObjectHashAggregateExec or SortAggregateExec whose child is its own partial one of the same
+ * class: the same aggregate functions, none DISTINCT, grouped by plain columns. Anything else is
+ * left as planned.
  */
 public final class SinglePassAggregates extends Rule<SparkPlan> {
   /** The plan with each final-over-partial pair replaced by one Complete aggregate. */

@@ -5,10 +5,16 @@ gap becomes at most two intervals of instants (bridged within one area, split at
 between areas, otherwise an edge on each side); the first event of the token gets an edge
 before it and the last one an edge after it. An interval becomes the local hour bins it
 overlaps by a positive duration: the bin of its start and of every local hour boundary inside
-it, never one row per minute (the zone's clock: `local_clock`). All of it is Spark built-ins
-(window functions, array functions), but for the cut at the hour marks, which is footfall's
-Spark extension's `footfall_hour_segments` when the session has it (the same pieces);
-instants are microseconds since the epoch (`unix_micros`), so midpoints of whole-second or
+it, never one row per minute (the zone's clock: `local_clock`). Two ways to the same rows:
+
+- with footfall's Spark extension (`native_bins`): each token's events collected after one
+  shuffle by token, and `footfall_stay_bins` (jvm/footfall/spark/StayBins.java) turns them into
+  the token's bins with their dwell in one call;
+- without it (`intervals`, `hour_bins`): Spark built-ins, a window for the neighbours, array
+  functions for the intervals and the cut at the hour marks (`footfall_hour_segments` when the
+  session has that function), and an aggregate of the bins.
+
+Instants are microseconds since the epoch (`unix_micros`), so midpoints of whole-second or
 whole-millisecond events are exact.
 """
 
