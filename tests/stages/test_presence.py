@@ -22,7 +22,7 @@ from footfall.stages.presence import (
     run_presence_days,
     subscriber_origins,
 )
-from footfall.stages.stays import StayRule
+from footfall.stages.stay_rule import StayRule
 from presence_data import (
     areas_frame,
     config_under,

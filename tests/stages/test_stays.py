@@ -25,16 +25,8 @@ from footfall.stages.local_clock import (
     local_micros,
     utc_offsets,
 )
-from footfall.stages.stays import (
-    NATIVE_BINS,
-    NATIVE_SEGMENTS,
-    StayRule,
-    hour_segments,
-    present_hours,
-    reach_bounds,
-    weekday_reach,
-    within_reach,
-)
+from footfall.stages.stay_rule import StayRule, reach_bounds, weekday_reach, within_reach
+from footfall.stages.stays import NATIVE_BINS, NATIVE_SEGMENTS, hour_segments, present_hours
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F

@@ -9,10 +9,7 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.LongType$;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code footfall_hour_segments(start, end, step, phase)}: the pieces of the interval [start, end)
@@ -26,13 +23,7 @@ public final class HourSegments extends NativeFunction {
   private static final long serialVersionUID = 1L;
   public static final String NAME = "footfall_hour_segments";
   private static final DataType TYPE =
-      ArrayType.apply(
-          new StructType(
-              new StructField[] {
-                DataTypes.createStructField("from", LongType$.MODULE$, false),
-                DataTypes.createStructField("to", LongType$.MODULE$, false)
-              }),
-          false);
+      ArrayType.apply(struct(false, "from", LongType$.MODULE$, "to", LongType$.MODULE$), false);
 
   public HourSegments(List<Expression> args) {
     super(NAME, TYPE, args);

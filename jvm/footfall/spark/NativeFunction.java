@@ -13,6 +13,9 @@ import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
 import org.apache.spark.sql.catalyst.expressions.codegen.JavaCode;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -33,6 +36,16 @@ abstract class NativeFunction extends Expression
     this.name = name;
     this.type = type;
     this.args = List.copyOf(args);
+  }
+
+  /** A struct type of the fields (name, type, name, type, ...), all nullable or none. */
+  static StructType struct(boolean nullable, Object... nameAndType) {
+    StructField[] fields = new StructField[nameAndType.length / 2];
+    for (int i = 0; i < fields.length; i++) {
+      String name = (String) nameAndType[2 * i];
+      fields[i] = DataTypes.createStructField(name, (DataType) nameAndType[2 * i + 1], nullable);
+    }
+    return new StructType(fields);
   }
 
   /** The same function over other arguments. */

@@ -16,12 +16,10 @@ import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BooleanType$;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DateType$;
 import org.apache.spark.sql.types.IntegerType$;
 import org.apache.spark.sql.types.LongType$;
 import org.apache.spark.sql.types.StringType$;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -50,22 +48,12 @@ public final class StayBins extends NativeFunction {
   private static final long DAY_US = 86_400_000_000L;
   private static final long HOUR_US = 3_600_000_000L;
   private static final StructType EVENT =
-      new StructType(
-          new StructField[] {
-            DataTypes.createStructField("t", LongType$.MODULE$, true),
-            DataTypes.createStructField("cell", StringType$.MODULE$, true),
-            DataTypes.createStructField("type", StringType$.MODULE$, true),
-            DataTypes.createStructField("area", StringType$.MODULE$, true)
-          });
+      struct(true, "t", LongType$.MODULE$, "cell", StringType$.MODULE$, "type",
+          StringType$.MODULE$, "area", StringType$.MODULE$);
   private static final DataType TYPE =
       ArrayType.apply(
-          new StructType(
-              new StructField[] {
-                DataTypes.createStructField("date", DateType$.MODULE$, false),
-                DataTypes.createStructField("hour", IntegerType$.MODULE$, false),
-                DataTypes.createStructField("area", StringType$.MODULE$, false),
-                DataTypes.createStructField("dwell_us", LongType$.MODULE$, false)
-              }),
+          struct(false, "date", DateType$.MODULE$, "hour", IntegerType$.MODULE$, "area",
+              StringType$.MODULE$, "dwell_us", LongType$.MODULE$),
           false);
   private static final Comparator<Event> ORDER =
       Comparator.<Event>comparingLong(e -> e.t)
@@ -82,11 +70,8 @@ public final class StayBins extends NativeFunction {
   /** One local hour bin in one area. */
   private record Bin(int day, int hour, UTF8String area) {}
 
-  /** The stays' limits and the bins kept. */
-  private record Rule(
-      long same,
-      long other,
-      long edge,
+  /** Where pieces are cut (the hour marks), the zone's offsets, and the bins kept. */
+  private record Binning(
       long step,
       long phase,
       long[] changes,
@@ -110,9 +95,9 @@ public final class StayBins extends NativeFunction {
       int last,
       int hours,
       boolean weekdays) {
-    Rule rule =
-        new Rule(same, other, edge, step, phase, changes.toLongArray(), offsets.toLongArray(),
-            first, last, hours, weekdays);
+    Binning rule =
+        new Binning(step, phase, changes.toLongArray(), offsets.toLongArray(), first, last, hours,
+            weekdays);
     Event[] ev = new Event[events.numElements()];
     for (int i = 0; i < ev.length; i++) {
       InternalRow e = events.getStruct(i, 4);
@@ -159,7 +144,7 @@ public final class StayBins extends NativeFunction {
 
   /** Adds the interval [start, end) in area to the bins it overlaps (none when empty). */
   private static void add(
-      Map<Bin, long[]> dwell, Rule rule, long start, long end, UTF8String area, boolean lasts) {
+      Map<Bin, long[]> dwell, Binning rule, long start, long end, UTF8String area, boolean lasts) {
     long from = start;
     while (from < end) {
       long mark = from - Math.floorMod(from - rule.phase, rule.step) + rule.step;
@@ -181,7 +166,7 @@ public final class StayBins extends NativeFunction {
   }
 
   /** The zone's offset at the instant: offsets[j], j the number of changes at or before it. */
-  private static long offset(Rule rule, long instant) {
+  private static long offset(Binning rule, long instant) {
     int j = 0;
     while (j < rule.changes.length && rule.changes[j] <= instant) {
       j++;

@@ -14,7 +14,8 @@ from footfall.core import lake, tables
 from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
 from footfall.stages.dwell import WORK_HOURS, work_areas
-from footfall.stages.stays import StayRule, present_hours
+from footfall.stages.stay_rule import StayRule
+from footfall.stages.stays import present_hours
 
 log = logging.getLogger(__name__)
 

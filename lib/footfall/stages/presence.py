@@ -24,7 +24,8 @@ from footfall.stages.dp_presence import DpCandidates
 from footfall.stages.dwell import breakdown, counts_with_all, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
-from footfall.stages.stays import StayRule, present_hours, within_reach
+from footfall.stages.stay_rule import StayRule, within_reach
+from footfall.stages.stays import present_hours
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
-from footfall.core.config import Config
 from footfall.runtime.session import has_function
 from footfall.stages.local_clock import (
     DAY_US,
@@ -43,6 +40,7 @@ from footfall.stages.local_clock import (
     utc_offsets,
     whole,
 )
+from footfall.stages.stay_rule import StayRule, weekday_reach
 
 START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
 LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
@@ -53,124 +51,61 @@ NATIVE_BINS = "footfall_stay_bins"  # the same, a token's events to its bins in 
 _EPOCH = dt.date(1970, 1, 1)
 
 
-@dataclass(frozen=True)
-class StayRule:
-    """The three limits of METHOD 5.1, in minutes."""
-
-    bridge_same_area_minutes: int = 720
-    bridge_other_area_minutes: int = 120
-    edge_minutes: int = 30
-
-    @classmethod
-    def from_config(cls, cfg: Config) -> StayRule:
-        return cls(
-            cfg["presence.bridge_same_area_minutes"],
-            cfg["presence.bridge_other_area_minutes"],
-            cfg["presence.edge_minutes"],
-        )
-
-    @property
-    def reach_minutes(self) -> int:
-        """How far an event's stays reach: an event further than this before (after) a date's
-        start (end) cannot change its bins. A gap longer than both bridges and twice the edge is
-        two plain edges, the same as no neighbour at all on that side (`reach_bounds`)."""
-        return max(
-            self.bridge_same_area_minutes, self.bridge_other_area_minutes, 2 * self.edge_minutes
-        )
-
-
-# local midnights are found with ZoneInfo on the driver; a zone whose DST change skips midnight
-# may shift one by its change (an hour, rarely two): the bounds are widened by that much
-REACH_MARGIN_US = 2 * HOUR_US
-
-
-def reach_bounds(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> tuple[int, int]:
-    """[lo, hi) in UTC microseconds: the events whose stays can reach the local dates
-    first..last (METHOD 5.1). The bins of first..last from only these events equal those from
-    all of the period's events:
-
-    - every interval that overlaps the dates starts or ends at an event within `reach_minutes`
-      of them (no bridge, split or edge is longer): that event is kept;
-    - the interval depends on that event and its neighbour across the gap. When the neighbour
-      is dropped, the gap is longer than both bridges and twice the edge, so the interval is a
-      plain edge of `edge_minutes` at the kept event: the edge it also gets with no neighbour
-      on that side.
-    """
-    tz, reach = ZoneInfo(zone), rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
-
-    def midnight_us(day: dt.date) -> int:
-        local = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-        return int(local.astimezone(dt.timezone.utc).timestamp()) * 1_000_000
-
-    return midnight_us(first) - reach, midnight_us(last + dt.timedelta(days=1)) + reach
-
-
-def within_reach(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> Column:
-    """True for an events row whose stays can reach the local dates first..last (`reach_bounds`):
-    a row filter before the shuffle by token; a constant range on `event_time`, so Parquet can
-    skip row groups by their statistics."""
-    lo, hi = reach_bounds(rule, zone, first, last)
-    t = F.col(C.EVENT_TIME)
-    return (t >= F.timestamp_micros(F.lit(lo))) & (t < F.timestamp_micros(F.lit(hi)))
-
-
 def _interval(start: Column, end: Column, area: Column, lasts: bool = True) -> Column:
     return F.struct(start.alias(START), end.alias(END), area.alias(AREA), F.lit(lasts).alias(LASTS))
+
+
+def _pieces(rule: StayRule) -> Column:
+    """The (up to) four intervals of an events row with its window columns (_prev_t, _next_t,
+    _next_area): the edge before a first event, the event's own stay, the next event's part of
+    the gap, and the event's own point when its own stay is empty; null ends drop a piece."""
+    same, other = rule.bridge_same_area_minutes * MINUTE_US, rule.bridge_other_area_minutes
+    other, edge = other * MINUTE_US, F.lit(rule.edge_minutes * MINUTE_US)
+    t, area = F.col(_T), F.col(C.AREA_ID)
+    prev_t, next_t, next_area = F.col("_prev_t"), F.col("_next_t"), F.col("_next_area")
+    gap = next_t - t
+    half = F.shiftright(gap, 1)  # floor(g / 2), exact on longs (g >= 0)
+    bridged = (next_area == area) & (gap <= same)
+    split = (next_area != area) & (gap <= other)
+    side = F.least(edge, half)  # h = min(edge, g/2)
+    own_end = (
+        F.when(next_t.isNull(), t + edge)
+        .when(bridged, next_t)
+        .when(split, t + half)
+        .otherwise(t + side)
+    )
+    next_start = F.when(split, t + half).otherwise(next_t - side)
+    # an event's own point only matters when its own stay is empty (a next event at the same
+    # instant or 1 us later): otherwise that stay starts at t in the same area, so the bin is
+    # present anyway and the point's 0 us adds nothing (a third fewer rows to bin)
+    return F.array(
+        _interval(t, F.when(own_end <= t, t + 1), area, lasts=False),
+        _interval(t - edge, F.when(prev_t.isNull(), t), area),
+        _interval(t, own_end, area),
+        _interval(next_start, F.when(next_t.isNotNull() & ~bridged, next_t), next_area),
+    )
 
 
 def intervals(rule: StayRule) -> Callable[[DataFrame], DataFrame]:
     """Events -> (token, mcc, interval) rows: the stays of METHOD 5.1, plus a 1-microsecond
     interval at an event whose own stay is empty (its own hour bin: presence under the
     event-hour rule stays)."""
-    same, other = rule.bridge_same_area_minutes * MINUTE_US, rule.bridge_other_area_minutes
-    other, edge = other * MINUTE_US, F.lit(rule.edge_minutes * MINUTE_US)
+    # one shuffle by token; its hash partitioning carries through to the distinct counts.
+    # Ordered by the instant as microseconds (the same order as event_time), so the shuffled
+    # rows carry that one long, not the timestamp beside it and a copy for the lag and leads
+    order = Window.partitionBy(C.TOKEN).orderBy(_T, C.CELL_ID, C.EVENT_TYPE)
+    neighbours = [
+        F.lag(_T).over(order).alias("_prev_t"),
+        F.lead(_T).over(order).alias("_next_t"),
+        F.lead(C.AREA_ID).over(order).alias("_next_area"),
+    ]
+    keys, pieces = [C.TOKEN, C.MCC, C.AREA_ID], _pieces(rule)
 
     def _apply(events: DataFrame) -> DataFrame:
-        # one shuffle by token; its hash partitioning carries through to the distinct counts.
-        # Ordered by the instant as microseconds (the same order as event_time), so the shuffled
-        # rows carry that one long, not the timestamp beside it and a copy for the lag and leads
-        order = Window.partitionBy(C.TOKEN).orderBy(_T, C.CELL_ID, C.EVENT_TYPE)
-        t, area = F.col(_T), F.col(C.AREA_ID)
-        prev_t, next_t, next_area = F.col("_prev_t"), F.col("_next_t"), F.col("_next_area")
-        gap = next_t - t
-        half = F.shiftright(gap, 1)  # floor(g / 2), exact on longs (g >= 0)
-        bridged = (next_area == area) & (gap <= same)
-        split = (next_area != area) & (gap <= other)
-        side = F.least(edge, half)  # h = min(edge, g/2)
-        own_end = (
-            F.when(next_t.isNull(), t + edge)
-            .when(bridged, next_t)
-            .when(split, t + half)
-            .otherwise(t + side)
-        )
-        next_start = F.when(split, t + half).otherwise(next_t - side)
-        # an event's own point only matters when its own stay is empty (a next event at the
-        # same instant or 1 us later): otherwise that stay starts at t in the same area, so the
-        # bin is present anyway and the point's 0 us adds nothing (a third fewer rows to bin)
-        pieces = F.array(
-            _interval(t, F.when(own_end <= t, t + 1), area, lasts=False),
-            _interval(t - edge, F.when(prev_t.isNull(), t), area),
-            _interval(t, own_end, area),
-            _interval(next_start, F.when(next_t.isNotNull() & ~bridged, next_t), next_area),
-        )
+        instant = F.unix_micros(C.EVENT_TIME).alias(_T)
         return (
-            events.select(
-                C.TOKEN,
-                C.MCC,
-                C.AREA_ID,
-                C.CELL_ID,
-                C.EVENT_TYPE,
-                F.unix_micros(C.EVENT_TIME).alias(_T),
-            )
-            .select(
-                C.TOKEN,
-                C.MCC,
-                C.AREA_ID,
-                _T,
-                F.lag(_T).over(order).alias("_prev_t"),
-                F.lead(_T).over(order).alias("_next_t"),
-                F.lead(C.AREA_ID).over(order).alias("_next_area"),
-            )  # fmt: skip
+            events.select(*keys, C.CELL_ID, C.EVENT_TYPE, instant)
+            .select(*keys, _T, *neighbours)
             .select(C.TOKEN, C.MCC, F.explode(pieces).alias("_interval"))
             .select(C.TOKEN, C.MCC, "_interval.*")
             # a plain filter after the explode, not F.filter on the array: a lambda of a
@@ -209,14 +144,9 @@ def hour_bins(zone: UtcOffsets, marks: HourMarks) -> Callable[[DataFrame], DataF
         # the local wall clock (the offset at the instant), so the fall-back day's repeated
         # hour is one bin and the spring-forward day has 23 (METHOD 2)
         date, hour = local_bin(F.col(_POINT), zone)
+        piece = F.explode(segments).alias("_segment")
         return (
-            rows.select(
-                C.TOKEN,
-                C.MCC,
-                F.col(AREA).alias(C.AREA_ID),
-                LASTS,
-                F.explode(segments).alias("_segment"),
-            )  # fmt: skip
+            rows.select(C.TOKEN, C.MCC, F.col(AREA).alias(C.AREA_ID), LASTS, piece)
             .withColumn(_POINT, F.col("_segment.from"))
             .select(
                 C.TOKEN,
@@ -249,26 +179,6 @@ def weekday_hours(hours: range, zone: UtcOffsets) -> Column:
         return weekday & (local_start < start + hi) & (local_last >= start + lo)
 
     return on(first_day) | on(last_day) | (last_day - first_day > 1)
-
-
-def weekday_reach(rule: StayRule, hours: range, zone: UtcOffsets) -> Column:
-    """True for an events row whose stays may reach local `hours` of a Monday to Friday (widened
-    by an hour on each side, as `weekday_hours`); false only for a weekend event further than
-    `reach_minutes` (and the margin) from both weekday windows around it. A row filter before
-    the shuffle by token: the weekday bins are the same without those events (the argument of
-    `reach_bounds` holds for every window: a dropped event is the far side of a gap longer than
-    every bridge). With the default limits it drops Saturday 08:00 to Sunday 18:00."""
-    reach = rule.reach_minutes * MINUTE_US + REACH_MARGIN_US
-    local = local_micros(F.unix_micros(F.col(C.EVENT_TIME)), zone)
-    day = whole(local, DAY_US)
-    monday = day - F.pmod(day + 3, F.lit(7))  # epoch day 0 (1970-01-01) was a Thursday
-
-    def in_weekend_gap(monday: Column) -> Column:  # from Friday's hours to next Monday's
-        gap_start = (monday + 4) * DAY_US + (hours.stop + 1) * HOUR_US
-        gap_end = (monday + 7) * DAY_US + (hours.start - 1) * HOUR_US
-        return (local - reach >= gap_start) & (local + reach < gap_end)
-
-    return ~(in_weekend_gap(monday) | in_weekend_gap(monday - 7))
 
 
 def present_hours(
@@ -309,6 +219,40 @@ def present_hours(
     return _apply
 
 
+def _stay_bins(
+    events: Column,
+    rule: StayRule,
+    marks: HourMarks,
+    zone: UtcOffsets,
+    first: dt.date,
+    last: dt.date,
+    weekday_only: range | None,
+) -> Column:
+    """footfall_stay_bins over a token's collected events, with the rule, the hour marks, the
+    zone's offsets and the bins kept (first..last; weekday_only: those hours of Monday to Friday)
+    as literals."""
+    hours = range(24) if weekday_only is None else weekday_only
+    limits = (rule.bridge_same_area_minutes, rule.bridge_other_area_minutes, rule.edge_minutes)
+
+    def longs(*values: int) -> list[Column]:
+        return [F.lit(v).cast("long") for v in values]
+
+    def longs_array(values: tuple[int, ...]) -> Column:
+        return F.array(*[F.lit(v) for v in values]).cast("array<bigint>")
+
+    return F.call_function(
+        NATIVE_BINS,
+        events,
+        *longs(*(minutes * MINUTE_US for minutes in limits), marks.step_us, marks.phase_us),
+        longs_array(zone.changes),
+        longs_array(zone.offsets),
+        F.lit((first - _EPOCH).days),
+        F.lit((last - _EPOCH).days),
+        F.lit(sum(1 << h for h in hours)),
+        F.lit(weekday_only is not None),
+    )
+
+
 def native_bins(
     rule: StayRule,
     marks: HourMarks,
@@ -322,34 +266,7 @@ def native_bins(
     turns it into the token's bins of first..last with their dwell: the same rows as the window,
     the intervals, the hour cuts and the distinct of the built-in path (tested). weekday_only:
     only the bins of those local hours on Monday to Friday."""
-    hours = range(24) if weekday_only is None else weekday_only
-    same, other, edge = (
-        F.lit(minutes * MINUTE_US).cast("long")
-        for minutes in (
-            rule.bridge_same_area_minutes,
-            rule.bridge_other_area_minutes,
-            rule.edge_minutes,
-        )
-    )
-
-    def longs_array(values: tuple[int, ...]) -> Column:
-        return F.array(*[F.lit(v) for v in values]).cast("array<bigint>")
-
-    bins = F.call_function(
-        NATIVE_BINS,
-        F.col("_events"),
-        same,
-        other,
-        edge,
-        F.lit(marks.step_us).cast("long"),
-        F.lit(marks.phase_us).cast("long"),
-        longs_array(zone.changes),
-        longs_array(zone.offsets),
-        F.lit((first - _EPOCH).days),
-        F.lit((last - _EPOCH).days),
-        F.lit(sum(1 << h for h in hours)),
-        F.lit(weekday_only is not None),
-    )
+    bins = _stay_bins(F.col("_events"), rule, marks, zone, first, last, weekday_only)
     event = F.struct(
         F.unix_micros(C.EVENT_TIME).alias("t"),
         F.col(C.CELL_ID).alias("cell"),
