@@ -85,6 +85,12 @@ def test_an_unknown_way_of_keeping_ingest_rows_is_a_user_error_naming_the_choice
         load_config(LOCAL, ["ingest.keep_rows=memory"])
 
 
+def test_no_tokens_gathered_per_task_is_a_user_error():
+    assert load_config(LOCAL)["presence.stay_tokens_per_task"] == 10000
+    with pytest.raises(UserError, match="presence.stay_tokens_per_task must be >= 1"):
+        load_config(LOCAL, ["presence.stay_tokens_per_task=0"])
+
+
 def test_set_without_equals_is_a_user_error():
     with pytest.raises(UserError, match="expected KEY=VALUE"):
         load_config(LOCAL, ["release.k_min"])

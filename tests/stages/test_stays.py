@@ -16,6 +16,7 @@ import pytest
 from conftest import require_function, text_schema
 from footfall.core import columns as C
 from footfall.core import tables
+from footfall.runtime.session import session_conf
 from footfall.stages.local_clock import (
     HOUR_US,
     MINUTE_US,
@@ -25,8 +26,20 @@ from footfall.stages.local_clock import (
     local_micros,
     utc_offsets,
 )
-from footfall.stages.stay_rule import StayRule, reach_bounds, weekday_reach, within_reach
-from footfall.stages.stays import NATIVE_BINS, NATIVE_SEGMENTS, hour_segments, present_hours
+from footfall.stages.stay_rule import (
+    StayRule,
+    gather_settings,
+    reach_bounds,
+    weekday_reach,
+    within_reach,
+)
+from footfall.stages.stays import (
+    DWELL_US,
+    NATIVE_BINS,
+    NATIVE_SEGMENTS,
+    hour_segments,
+    present_hours,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
@@ -454,3 +467,44 @@ def test_the_extension_bins_every_stream_as_the_builtins_do(spark, zone, first, 
         assert a.exceptAll(b).count() == 0 and b.exceptAll(a).count() == 0, weekday
         assert a.count() > (100 if weekday else 500)
     events.unpersist()
+
+
+def sort_fallbacks(df) -> int:
+    """Tasks in which df's object hash aggregates (the gathering of tokens' events) ran out of
+    hash map keys and sorted the rest (df collected first)."""
+
+    def walk(node) -> int:
+        if node.getClass().getSimpleName().endswith("QueryStageExec"):
+            return walk(node.plan())
+        own = 0
+        if node.nodeName() == "ObjectHashAggregate":
+            own = int(node.metrics().apply("numTasksFallBacked").value())
+        children = node.children()
+        return own + sum(walk(children.apply(i)) for i in range(children.size()))
+
+    return walk(df._jdf.queryExecution().executedPlan().executedPlan())
+
+
+def test_a_task_gathers_the_configured_tokens_in_memory(spark, make_cfg):
+    require_function(spark, NATIVE_BINS)
+    # 300 tokens, one event each at 12:00 in A1: each is present 11:30-12:30, in two bins
+    events = spark.createDataFrame(
+        [ev(f"t{i:03d}", "2026-03-10 12:00", "A1") for i in range(300)],
+        text_schema(tables.EVENTS),
+    )
+    day = dt.date(2026, 3, 10)
+    expected = {(day, 11, 30 * MINUTE_US), (day, 12, 30 * MINUTE_US)}
+
+    def gathered(settings):
+        with session_conf(spark, {"spark.sql.shuffle.partitions": "1", **settings}):
+            got = events.transform(present_hours(RULE, LONDON, day, day, native=True)).select(
+                C.DATE, C.HOUR, DWELL_US
+            )
+            return got.collect(), sort_fallbacks(got)
+
+    # Spark's default keeps 128 tokens in its hash map and sorts the other 172
+    rows, fallbacks = gathered({})
+    assert (len(rows), {tuple(r) for r in rows}, fallbacks) == (600, expected, 1)
+    cfg = make_cfg(presence__stay_tokens_per_task=300)
+    rows, fallbacks = gathered(gather_settings(cfg))
+    assert (len(rows), {tuple(r) for r in rows}, fallbacks) == (600, expected, 0)

@@ -62,6 +62,11 @@ SPEC: dict[str, tuple[Any, str]] = {
         int,
         "otherwise each side of a gap (and before a first, after a last event) counts this long",
     ),
+    "presence.stay_tokens_per_task": (
+        int,
+        "tokens whose events one task gathers in memory for their stays; past it the task sorts "
+        "the rest (less memory, slower)",
+    ),
     "presence.dwell_bands_minutes": (
         "list[int]",
         "dwell band bounds in minutes (METHOD 5.3): [60, 180, 360] gives under_60 .. 360_plus",

@@ -29,6 +29,7 @@ NON_NEGATIVE = (
     "run.progress_seconds",
 )
 POSITIVE = (
+    "presence.stay_tokens_per_task",
     "release.k_min",
     "release.rounding",
     "generate.subscribers",

@@ -13,8 +13,9 @@ from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
+from footfall.runtime.session import session_conf
 from footfall.stages.dwell import WORK_HOURS, work_areas
-from footfall.stages.stay_rule import StayRule
+from footfall.stages.stay_rule import StayRule, gather_settings
 from footfall.stages.stays import present_hours
 
 log = logging.getLogger(__name__)
@@ -193,4 +194,5 @@ def run_work_areas(spark: SparkSession, cfg: Config, period: str, origins: DataF
         .transform(present_hours(StayRule.from_config(cfg), cfg.zone, first, last, WORK_HOURS))
         .transform(work_areas(period, cfg["origins.min_work_days"], homes))
     )
-    return lake.replace_where(work, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))
+    with session_conf(spark, gather_settings(cfg)):
+        return lake.replace_where(work, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))

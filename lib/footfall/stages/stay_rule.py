@@ -55,6 +55,21 @@ class StayRule:
 REACH_MARGIN_US = 2 * HOUR_US
 
 
+# `stays.native_bins` gathers each token's events with collect_list, an object hash aggregate.
+# Past spark.sql.objectHashAggregate.sortBased.fallbackThreshold keys (Spark's default: 128) a
+# task stops adding tokens to its hash map and sorts every remaining row by token, then gathers
+# them in order: bounded memory, but a sort of almost every event. Measured (presence of 14
+# dates on the 10M bench's data, one core): executor time 79.3 -> 67.6 s, its stage 30 -> 21 task
+# s with the lists gathered in memory (bench/README.md).
+GATHER_THRESHOLD = "spark.sql.objectHashAggregate.sortBased.fallbackThreshold"
+
+
+def gather_settings(cfg: Config) -> dict[str, str]:
+    """Session settings for gathering tokens' events (`presence.stay_tokens_per_task`): a task
+    holds the events of up to that many tokens in memory, and sorts the rest."""
+    return {GATHER_THRESHOLD: str(cfg["presence.stay_tokens_per_task"])}
+
+
 def reach_bounds(rule: StayRule, zone: str, first: dt.date, last: dt.date) -> tuple[int, int]:
     """[lo, hi) in UTC microseconds: the events whose stays can reach the local dates
     first..last (METHOD 5.1). The bins of first..last from only these events equal those from
