@@ -28,8 +28,8 @@ from footfall.stages.local_clock import (
 )
 from footfall.stages.stay_rule import (
     StayRule,
-    gather_settings,
     reach_bounds,
+    stay_settings,
     weekday_reach,
     within_reach,
 )
@@ -506,5 +506,5 @@ def test_a_task_gathers_the_configured_tokens_in_memory(spark, make_cfg):
     rows, fallbacks = gathered({})
     assert (len(rows), {tuple(r) for r in rows}, fallbacks) == (600, expected, 1)
     cfg = make_cfg(presence__stay_tokens_per_task=300)
-    rows, fallbacks = gathered(gather_settings(cfg))
+    rows, fallbacks = gathered(stay_settings(cfg))
     assert (len(rows), {tuple(r) for r in rows}, fallbacks) == (600, expected, 0)

@@ -15,7 +15,7 @@ from footfall.core.calendar import period_bounds
 from footfall.core.config import Config
 from footfall.runtime.session import session_conf
 from footfall.stages.dwell import WORK_HOURS, work_areas
-from footfall.stages.stay_rule import StayRule, gather_settings
+from footfall.stages.stay_rule import StayRule, stay_settings
 from footfall.stages.stays import present_hours
 
 log = logging.getLogger(__name__)
@@ -194,5 +194,5 @@ def run_work_areas(spark: SparkSession, cfg: Config, period: str, origins: DataF
         .transform(present_hours(StayRule.from_config(cfg), cfg.zone, first, last, WORK_HOURS))
         .transform(work_areas(period, cfg["origins.min_work_days"], homes))
     )
-    with session_conf(spark, gather_settings(cfg)):
+    with session_conf(spark, stay_settings(cfg)):
         return lake.replace_where(work, cfg, tables.WORK_AREAS, lake.Rows(C.PERIOD, period))

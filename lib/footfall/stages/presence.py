@@ -24,7 +24,7 @@ from footfall.stages.dp_presence import DpCandidates
 from footfall.stages.dwell import breakdown, counts_with_all, daily_stays
 from footfall.stages.extrapolation import with_weights
 from footfall.stages.origins import assign_origins
-from footfall.stages.stay_rule import StayRule, gather_settings, within_reach
+from footfall.stages.stay_rule import StayRule, stay_settings, within_reach
 from footfall.stages.stays import present_hours
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ SETTINGS = {
 def run_presence_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[dict]:
     """Audit and candidate origin-presence tables for consecutive local dates of one period, in
     one Spark pass (the same rows as one run per date); a summary per date."""
-    with session_conf(spark, {**SETTINGS, **gather_settings(cfg)}):
+    with session_conf(spark, {**SETTINGS, **stay_settings(cfg)}):
         return _presence_pass(spark, cfg, sorted(dates))
 
 
