@@ -110,24 +110,26 @@ public final class SinglePassAggregates extends Rule<SparkPlan> {
     return single;
   }
 
-  /** The aggregate of fin's class in Complete mode over part's input. */
+  /**
+   * The aggregate of fin's class in Complete mode over part's input: Spark's own copy of fin
+   * (TreeNode.makeCopy) with other arguments; the three classes share their constructor's.
+   */
   private static SparkPlan complete(
       BaseAggregateExec fin,
       BaseAggregateExec part,
       scala.collection.immutable.Seq<AggregateExpression> functions) {
     SparkPlan input = ((SparkPlan) part).children().head();
-    if (fin instanceof SortAggregateExec) {
-      return new SortAggregateExec(fin.requiredChildDistributionExpressions(), false,
-          fin.numShufflePartitions(), part.groupingExpressions(), functions,
-          fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
-    }
-    if (fin instanceof ObjectHashAggregateExec) {
-      return new ObjectHashAggregateExec(fin.requiredChildDistributionExpressions(), false,
-          fin.numShufflePartitions(), part.groupingExpressions(), functions,
-          fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
-    }
-    return new HashAggregateExec(fin.requiredChildDistributionExpressions(), false,
-        fin.numShufflePartitions(), part.groupingExpressions(), functions,
-        fin.aggregateAttributes(), 0, fin.resultExpressions(), input);
+    Object[] args = {
+      fin.requiredChildDistributionExpressions(),
+      false,
+      fin.numShufflePartitions(),
+      part.groupingExpressions(),
+      functions,
+      fin.aggregateAttributes(),
+      0,
+      fin.resultExpressions(),
+      input
+    };
+    return ((SparkPlan) fin).makeCopy(args);
   }
 }
