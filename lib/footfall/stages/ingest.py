@@ -21,9 +21,9 @@ from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
 from footfall.runtime.session import has_function
 from footfall.stages.landing import FIELDS, Transform
+from footfall.stages.local_clock import local_date_hour, month_text, utc_offsets
 
 INSTANT = "_instant"
-LOCAL = "_local"
 SALT = "_salt"
 MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.QUARANTINE_REASONS
 IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
@@ -58,22 +58,24 @@ def parse_instant(text: Column, native: bool = False) -> Column:
     return F.when(text.rlike(ISO_WITH_OFFSET), iso).when(text.rlike(EPOCH_MS_RE), epoch)
 
 
-def with_local_time(zone: str) -> Transform:
-    """Add the instant (well-formed rows), local event_date/event_hour and the YYYY-MM period."""
+def with_local_time(zone: str, first: dt.date, last: dt.date) -> Transform:
+    """Add the instant (well-formed rows), local event_date/event_hour and the YYYY-MM period.
+    first..last: the local dates an event can have and be valid (the landing window)."""
+    offsets = utc_offsets(zone, first, last)
 
     def _local(rows: DataFrame) -> DataFrame:
         well_formed = F.col(FIELDS) == len(C.RAW_COLUMNS)
         native = has_function(rows.sparkSession, NATIVE_INSTANT)
         instant = parse_instant(F.col(C.EVENT_TIME), native)
-        # session time zone is UTC: from_utc_timestamp gives the local wall clock, so the
-        # fall-back day's repeated hour lands in one bin and the skipped hour in none (METHOD 2)
+        # the local wall clock's date and hour (METHOD 2: the fall-back day's repeated hour lands
+        # in one bin, the skipped hour in none), as from_utc_timestamp gives them, by the zone's
+        # offsets found once (its rules per row were ~5% of ingest's CPU in a 10M profile)
+        date, hour = local_date_hour(F.col(INSTANT), zone, offsets)
         return (
             rows.withColumn(INSTANT, F.when(well_formed, instant))
-            .withColumn(LOCAL, F.from_utc_timestamp(F.col(INSTANT), zone))
-            .withColumn(C.EVENT_DATE, F.to_date(LOCAL))
-            .withColumn(C.EVENT_HOUR, F.hour(LOCAL))
-            .withColumn(C.PERIOD, F.date_format(C.EVENT_DATE, "yyyy-MM"))
-            .drop(LOCAL)
+            .withColumn(C.EVENT_DATE, date)
+            .withColumn(C.EVENT_HOUR, hour)
+            .withColumn(C.PERIOD, month_text(F.col(C.EVENT_DATE), first, last))
         )
 
     return _local

@@ -165,13 +165,14 @@ def _ingest_batch(
             day = _raw_rows(spark, cfg, d, files[d], grouped[d])
             raw = day if raw is None else raw.unionByName(day)
         keys = period_keys_frame(spark, master_key, periods)
+        late = dt.timedelta(days=max_late)
         # kept: the landing files are read and parsed once for the counts and both writes.
         # Measured (1.53M landing rows, JVM CPU): a second read of the files for the quarantine,
         # counting every row with `observe` on the way, cost 20% more CPU than a cache
         # (176-187 s against 144-156 s): observe's aggregates run interpreted, one per
         # (landing day, reason), and the second parse costs about what building the cache does.
         classified, release = _keep(
-            raw.transform(with_local_time(cfg.zone))
+            raw.transform(with_local_time(cfg.zone, dates[0] - late, dates[-1]))
             .transform(classify(max_late, versions))
             .transform(anonymise(keys, max_late)),
             cfg["ingest.keep_rows"],

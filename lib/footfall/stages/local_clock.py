@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
 DAY_US = 24 * HOUR_US
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,13 @@ def hour_marks(zone: str, first: dt.date, last: dt.date) -> HourMarks:
 @dataclass(frozen=True)
 class UtcOffsets:
     """A zone's UTC offset as a step function of the instant: `offsets[0]` before `changes[0]`,
-    `offsets[i]` from `changes[i - 1]` on (microseconds)."""
+    `offsets[i]` from `changes[i - 1]` on (microseconds); found for the instants from `start`
+    to before `stop` (microseconds), and nearest offset outside."""
 
     changes: tuple[int, ...]
     offsets: tuple[int, ...]
+    start: int = -(2**63)
+    stop: int = 2**63 - 1
 
 
 def utc_offsets(zone: str, first: dt.date, last: dt.date) -> UtcOffsets:
@@ -79,7 +83,12 @@ def utc_offsets(zone: str, first: dt.date, last: dt.date) -> UtcOffsets:
             changes.append(int(hi.timestamp()) * 1_000_000)
             offsets.append(offset(nxt))
         at = nxt
-    return UtcOffsets(tuple(changes), tuple(offsets))
+    return UtcOffsets(tuple(changes), tuple(offsets), micros(start), micros(stop))
+
+
+def micros(at: dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime, exactly."""
+    return (at - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def local_micros(instant_us: Column, zone: UtcOffsets) -> Column:
@@ -96,6 +105,33 @@ def local_bin(instant_us: Column, zone: UtcOffsets) -> tuple[Column, Column]:
     local = local_micros(instant_us, zone)
     date = F.date_from_unix_date(whole(local, DAY_US).cast("int"))
     return date, whole(F.pmod(local, F.lit(DAY_US)), HOUR_US).cast("int")
+
+
+def local_date_hour(instant: Column, zone: str, offsets: UtcOffsets) -> tuple[Column, Column]:
+    """The local date and hour of any timestamp, as Spark's `from_utc_timestamp` gives them: by
+    offsets' arithmetic within the instants they were found for, and by the zone's rules (row by
+    row, as Spark does) outside them, e.g. for a quarantined event years away."""
+    us = F.unix_micros(instant)
+    within = (us >= F.lit(offsets.start)) & (us < F.lit(offsets.stop))
+    date, hour = local_bin(us, offsets)
+    wall = F.from_utc_timestamp(instant, zone)
+    return (
+        F.when(within, date).otherwise(F.to_date(wall)),
+        F.when(within, hour).otherwise(F.hour(wall)),
+    )
+
+
+def month_text(date: Column, first: dt.date, last: dt.date) -> Column:
+    """'yyyy-MM' of a date, as `date_format` gives it: by comparing the date's day number with
+    the months from first's to last's, by `date_format` outside them."""
+    days, formatted = F.unix_date(date), F.date_format(date, "yyyy-MM")
+    month = first.replace(day=1)
+    text = F.when(days < F.lit((month - EPOCH.date()).days), formatted)
+    while month <= last:
+        after = (month + dt.timedelta(days=31)).replace(day=1)
+        text = text.when(days < F.lit((after - EPOCH.date()).days), F.lit(f"{month:%Y-%m}"))
+        month = after
+    return text.otherwise(formatted)
 
 
 def whole(value: Column, unit: int) -> Column:

@@ -1,0 +1,117 @@
+package footfall.spark;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StringType$;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * {@code footfall_split_fields(line)}: a landing line's fields (METHOD 1.1), split at each comma
+ * followed by an even number of double quotes to the end of the line, trimmed of spaces; in a
+ * line with a quote, a field in quotes loses them, its doubled quotes become one and it is trimmed
+ * again.
+ *
+ * <p>The same fields as footfall's built-in expressions (`footfall.stages.landing.split_fields`:
+ * Spark's {@code split} by a comma or by the quote-aware regular expression, then {@code trim},
+ * {@code substring} and {@code regexp_replace} per field), from one pass over the line's bytes
+ * instead of a decode to a Java string, a split and an encode of each part back. A line that is
+ * not valid UTF-8 is first decoded and encoded again, as the built-in split does, so its invalid
+ * bytes become U+FFFD in both. Broken quoting (an odd number of quotes) is told apart by the
+ * caller, as with the built-ins.
+ */
+public final class SplitFields extends NativeFunction {
+  private static final long serialVersionUID = 1L;
+  public static final String NAME = "footfall_split_fields";
+  private static final byte COMMA = ',';
+  private static final byte QUOTE = '"';
+  private static final byte SPACE = ' ';
+
+  public SplitFields(List<Expression> args) {
+    super(NAME, new ArrayType(StringType$.MODULE$, false), args);
+  }
+
+  /** The fields of line (called by the generated code). */
+  public static ArrayData split(UTF8String line) {
+    byte[] b = bytes(line);
+    boolean ascii = true;
+    for (byte x : b) {
+      ascii &= x >= 0;
+    }
+    if (!ascii) { // as the built-in split: through a Java string, invalid bytes to U+FFFD
+      b = bytes(UTF8String.fromString(line.toString()));
+    }
+    int quotes = 0;
+    for (byte x : b) {
+      quotes += x == QUOTE ? 1 : 0;
+    }
+    List<UTF8String> fields = new ArrayList<>(8);
+    int after = quotes; // quotes after position i
+    int start = 0;
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == QUOTE) {
+        after--;
+      } else if (b[i] == COMMA && (after & 1) == 0) {
+        fields.add(field(b, start, i, quotes > 0));
+        start = i + 1;
+      }
+    }
+    fields.add(field(b, start, b.length, quotes > 0));
+    return new GenericArrayData(fields.toArray());
+  }
+
+  /** A copy of the line's bytes: the fields are views of it, the line's buffer may be reused. */
+  private static byte[] bytes(UTF8String s) {
+    byte[] b = new byte[s.numBytes()];
+    Platform.copyMemory(
+        s.getBaseObject(), s.getBaseOffset(), b, Platform.BYTE_ARRAY_OFFSET, b.length);
+    return b;
+  }
+
+  /** b[from, to) trimmed; in a line with quotes, unquoted and trimmed again when in quotes. */
+  private static UTF8String field(byte[] b, int from, int to, boolean unquote) {
+    while (from < to && b[from] == SPACE) {
+      from++;
+    }
+    while (to > from && b[to - 1] == SPACE) {
+      to--;
+    }
+    if (!unquote || to - from < 2 || b[from] != QUOTE || b[to - 1] != QUOTE) {
+      return UTF8String.fromBytes(b, from, to - from);
+    }
+    int end = from + 1;
+    for (int i = from + 1; i < to - 1; i++, end++) { // "" to ", left to right, in place
+      b[end] = b[i];
+      if (b[i] == QUOTE && i + 1 < to - 1 && b[i + 1] == QUOTE) {
+        i++;
+      }
+    }
+    return field(b, from + 1, end, false);
+  }
+
+  @Override
+  NativeFunction withArgs(List<Expression> args) {
+    return new SplitFields(args);
+  }
+
+  @Override
+  List<AbstractDataType> argTypes() {
+    return List.of(StringType$.MODULE$);
+  }
+
+  @Override
+  String call(String value, String isNull, List<String> a) {
+    return value + " = " + invoke("split", a) + ";";
+  }
+
+  @Override
+  Object apply(Object[] v) {
+    return split((UTF8String) v[0]);
+  }
+}

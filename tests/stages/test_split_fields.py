@@ -1,0 +1,72 @@
+"""A landing line's fields (METHOD 1.1): split at commas outside double quotes, trimmed of
+spaces, unquoted; `fields` counts them, -1 for broken quoting. From Spark's built-ins, and from
+footfall's Spark extension (`footfall_split_fields`), which must give the same fields for every
+line."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import require_function
+from footfall.core import columns as C
+from footfall.stages.landing import FIELDS, LINE, NATIVE_SPLIT, split_fields
+from pyspark.sql import functions as F
+
+# line -> (fields, the first six fields), worked out by hand
+CASES = {
+    "1,2,3,4,5,6": (6, ["1", "2", "3", "4", "5", "6"]),
+    " 1 , 2,3 ,4,5,6  ": (6, ["1", "2", "3", "4", "5", "6"]),  # spaces trimmed
+    "\t1,2,3,4,5,6": (6, ["\t1", "2", "3", "4", "5", "6"]),  # only spaces are trimmed
+    "1,,3,,5,": (6, ["1", "", "3", "", "5", ""]),  # empty fields kept, the last one too
+    "1,2,3,4,5,6,7": (7, ["1", "2", "3", "4", "5", "6"]),
+    "1,2,3": (3, ["1", "2", "3", None, None, None]),
+    "": (1, ["", None, None, None, None, None]),
+    ",": (2, ["", "", None, None, None, None]),
+    # a comma in quotes
+    '1,"+44 7700, 900",3,4,5,6': (6, ["1", "+44 7700, 900", "3", "4", "5", "6"]),
+    '1, " 2 " ,3,4,5,6': (6, ["1", "2", "3", "4", "5", "6"]),  # trimmed, unquoted, trimmed again
+    '1,"say ""hi""",3,4,5,6': (6, ["1", 'say "hi"', "3", "4", "5", "6"]),  # "" is one quote
+    '"""",""""""""': (2, ['"', '"""', None, None, None, None]),
+    '"""x",2': (2, ['"x', "2", None, None, None, None]),
+    '1,a""b,3': (3, ["1", 'a""b', "3", None, None, None]),  # quotes inside, not around: kept
+    '1,"",3': (3, ["1", "", "3", None, None, None]),
+    '1,",3': (-1, None),  # an odd number of quotes: broken
+    '1,"2",3"': (-1, None),
+    "café,ü,3": (3, ["café", "ü", "3", None, None, None]),
+    'ü,"é, ü",3': (3, ["ü", "é, ü", "3", None, None, None]),
+}
+# bytes that are not UTF-8 (0xC3, "(", ",", "a"): the field's bytes become U+FFFD's (EF BF BD)
+# then "(", as Java decodes them
+INVALID_UTF8 = ("C3282C61", ["EFBFBD28", "61"])
+
+
+@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
+def native(request, spark):
+    if request.param:
+        require_function(spark, NATIVE_SPLIT)
+    return request.param
+
+
+def _split(spark, lines, native):
+    rows = lines.withColumn(C.SOURCE_FILE, F.lit("f.csv.gz"))
+    out = rows.transform(split_fields(C.RAW_COLUMNS, native))
+    return [(r[FIELDS], [r[c] for c in C.RAW_COLUMNS]) for r in out.collect()]
+
+
+def test_each_line_splits_into_its_fields(spark, native):
+    lines = list(CASES)
+    got = _split(spark, spark.createDataFrame([(x,) for x in lines], f"{LINE} string"), native)
+    by_line = dict(zip(lines, got, strict=True))
+    for line, (fields, values) in CASES.items():
+        assert by_line[line][0] == fields, line
+        if values is not None:  # a broken line is malformed whatever its fields
+            assert by_line[line][1] == values, line
+
+
+def test_bytes_that_are_not_utf8_read_as_replacement_characters(spark, native):
+    hex_bytes, expected = INVALID_UTF8
+    lines = spark.range(1).select(
+        F.unhex(F.lit(hex_bytes)).cast("string").alias(LINE), F.lit("f.csv").alias(C.SOURCE_FILE)
+    )
+    out = lines.transform(split_fields(C.RAW_COLUMNS, native))
+    first_two = [F.hex(F.col(c).cast("binary")) for c in C.RAW_COLUMNS[:2]]
+    assert list(out.select(*first_two).first()) == expected
