@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from footfall.stages.local_clock import local_date_hour, month_text, utc_offsets
+from footfall.stages.local_clock import (
+    local_date_hour,
+    month_number,
+    month_text,
+    utc_offsets,
+)
 from pyspark.sql import functions as F
 
 LONDON = "Europe/London"
@@ -58,12 +63,23 @@ def test_local_date_and_hour_equal_the_zone_rules_every_7_minutes_over_a_dst_cha
     assert frame.where(differ).count() == 0
 
 
-def test_month_text_is_the_year_and_month_of_any_date(spark):
+def test_month_text_and_number_are_the_year_and_month_of_any_date(spark):
     dates = ["2026-02-28", "2026-03-01", "2026-03-31", "2026-04-30", "2026-05-01", "1999-12-31"]
     rows = [(dt.date.fromisoformat(d),) for d in dates] + [(None,)]
     frame = spark.createDataFrame(rows, "d date")
-    text = month_text(F.col("d"), dt.date(2026, 3, 10), dt.date(2026, 4, 2))
-    got = {str(r["d"]): r["m"] for r in frame.select("d", text.alias("m")).collect()}
+    first, last = dt.date(2026, 3, 10), dt.date(2026, 4, 2)
+    text, number = month_text(F.col("d"), first, last), month_number(F.col("d"), first, last)
+    months = frame.select("d", text.alias("m"), number.alias("n")).collect()
+    got = {str(r["d"]): r["m"] for r in months}
+    assert {str(r["d"]): r["n"] for r in months} == {
+        "2026-02-28": 2026 * 12 + 2,
+        "2026-03-01": 2026 * 12 + 3,
+        "2026-03-31": 2026 * 12 + 3,
+        "2026-04-30": 2026 * 12 + 4,
+        "2026-05-01": 2026 * 12 + 5,
+        "1999-12-31": 1999 * 12 + 12,
+        "None": None,
+    }
     assert got == {
         "2026-02-28": "2026-02",  # before the first month: date_format
         "2026-03-01": "2026-03",

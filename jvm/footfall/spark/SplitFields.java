@@ -1,6 +1,5 @@
 package footfall.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -51,19 +50,34 @@ public final class SplitFields extends NativeFunction {
     for (byte x : b) {
       quotes += x == QUOTE ? 1 : 0;
     }
-    List<UTF8String> fields = new ArrayList<>(8);
+    Object[] fields = new Object[separators(b, quotes, null) + 1];
+    separators(b, quotes, fields);
+    return new GenericArrayData(fields);
+  }
+
+  /**
+   * How many commas of b split it (each followed by an even number of quotes); with fields, also
+   * sets them, one more than the commas.
+   */
+  private static int separators(byte[] b, int quotes, Object[] fields) {
     int after = quotes; // quotes after position i
     int start = 0;
+    int n = 0;
     for (int i = 0; i < b.length; i++) {
       if (b[i] == QUOTE) {
         after--;
       } else if (b[i] == COMMA && (after & 1) == 0) {
-        fields.add(field(b, start, i, quotes > 0));
+        if (fields != null) {
+          fields[n] = field(b, start, i, quotes > 0);
+        }
+        n++;
         start = i + 1;
       }
     }
-    fields.add(field(b, start, b.length, quotes > 0));
-    return new GenericArrayData(fields.toArray());
+    if (fields != null) {
+      fields[n] = field(b, start, b.length, quotes > 0);
+    }
+    return n;
   }
 
   /** A copy of the line's bytes: the fields are views of it, the line's buffer may be reused. */

@@ -21,7 +21,7 @@ from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
 from footfall.runtime.session import has_function
 from footfall.stages.landing import FIELDS, Transform
-from footfall.stages.local_clock import local_date_hour, month_text, utc_offsets
+from footfall.stages.local_clock import local_date_hour, month_number, month_text, utc_offsets
 
 INSTANT = "_instant"
 SALT = "_salt"
@@ -145,13 +145,10 @@ def classify(max_lateness: int, versions: DataFrame) -> Transform:
     return _classify
 
 
-def _month_no(d: Column) -> Column:
-    return F.year(d) * 12 + F.month(d)
-
-
-def anonymise(keys: DataFrame, max_lateness: int) -> Transform:
+def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date) -> Transform:
     """Tokenise valid IMSIs, keep shapes, scrub quarantined text fields, drop raw identifiers.
-    keys must hold the periods of every row's landing window (`window_periods`)."""
+    keys must hold the periods of every row's landing window (`window_periods`); first..last:
+    the landing window's dates (the months compared without a calendar per row)."""
 
     def _anonymise(rows: DataFrame) -> DataFrame:
         reason = F.col(C.REASON)
@@ -162,11 +159,12 @@ def anonymise(keys: DataFrame, max_lateness: int) -> Transform:
         # the event's period when it has one with a key (its landing window), else the landing
         # day's: a quarantined row with a valid IMSI always keeps a token
         # (the window's periods run from its first day's to the landing day's: compared as
-        # year * 12 + month, cheaper per row than formatting dates)
+        # year * 12 + month, from the day number: no formatting or calendar per row)
         landing_date = F.col(C.LANDING_DATE)
-        event_month = _month_no(F.col(C.EVENT_DATE))
+        event_month = month_number(F.col(C.EVENT_DATE), first, last)
         in_window = event_month.between(
-            _month_no(F.date_sub(landing_date, max_lateness)), _month_no(landing_date)
+            month_number(F.date_sub(landing_date, max_lateness), first, last),
+            month_number(landing_date, first, last),
         )
         token_period = F.when(in_window, F.col(C.PERIOD)).otherwise(
             F.date_format(landing_date, "yyyy-MM")

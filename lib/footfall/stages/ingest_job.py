@@ -174,7 +174,7 @@ def _ingest_batch(
         classified, release = _keep(
             raw.transform(with_local_time(cfg.zone, dates[0] - late, dates[-1]))
             .transform(classify(max_late, versions))
-            .transform(anonymise(keys, max_late)),
+            .transform(anonymise(keys, max_late, dates[0] - late, dates[-1])),
             cfg["ingest.keep_rows"],
         )
         try:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyspark.sql import Column
@@ -122,16 +124,33 @@ def local_date_hour(instant: Column, zone: str, offsets: UtcOffsets) -> tuple[Co
 
 
 def month_text(date: Column, first: dt.date, last: dt.date) -> Column:
-    """'yyyy-MM' of a date, as `date_format` gives it: by comparing the date's day number with
-    the months from first's to last's, by `date_format` outside them."""
-    days, formatted = F.unix_date(date), F.date_format(date, "yyyy-MM")
+    """'yyyy-MM' of a date, as `date_format` gives it (see `by_month`)."""
+    return by_month(date, first, last, lambda m: f"{m:%Y-%m}", F.date_format(date, "yyyy-MM"))
+
+
+def month_number(date: Column, first: dt.date, last: dt.date) -> Column:
+    """year * 12 + month of a date (see `by_month`)."""
+    return by_month(date, first, last, lambda m: m.year * 12 + m.month, month_no(date))
+
+
+def month_no(date: Column) -> Column:
+    """year * 12 + month of a date, by Spark's calendar functions."""
+    return F.year(date) * 12 + F.month(date)
+
+
+def by_month(
+    date: Column, first: dt.date, last: dt.date, value: Callable[[dt.date], Any], other: Column
+) -> Column:
+    """value(first day of the date's month) for a date in the months from first's to last's, by
+    comparing its day number with theirs (no calendar per row); other outside them."""
+    days = F.unix_date(date)
     month = first.replace(day=1)
-    text = F.when(days < F.lit((month - EPOCH.date()).days), formatted)
+    out = F.when(days < F.lit((month - EPOCH.date()).days), other)
     while month <= last:
         after = (month + dt.timedelta(days=31)).replace(day=1)
-        text = text.when(days < F.lit((after - EPOCH.date()).days), F.lit(f"{month:%Y-%m}"))
+        out = out.when(days < F.lit((after - EPOCH.date()).days), F.lit(value(month)))
         month = after
-    return text.otherwise(formatted)
+    return out.otherwise(other)
 
 
 def whole(value: Column, unit: int) -> Column:
