@@ -239,6 +239,22 @@ def test_events_keep_file_statistics_of_landing_date_only(spark, ingested):
     assert sum(s["numRecords"] for s in stats) == 11  # S's 11 events (first write of the table)
 
 
+def test_events_files_do_not_repeat_their_partition_columns(spark, ingested):
+    # a file's event_date and region_id are its folder's (Delta's log): not written in each row
+    cfg, _ = ingested
+    props = spark.sql(f"SHOW TBLPROPERTIES delta.`{cfg.table('events')}`").collect()
+    assert {r["key"]: r["value"] for r in props}[lake.PARTITIONS_IN_FILES] == "false"
+    files = sorted(Path(cfg.table("events")).glob("event_date=*/region_id=*/*.parquet"))
+    in_file = spark.read.parquet(str(files[0])).columns
+    assert C.EVENT_DATE not in in_file and C.REGION_ID not in in_file
+    assert set(in_file) == set(tables.EVENTS.columns) - {C.EVENT_DATE, C.REGION_ID}
+    events = spark.read.format("delta").load(cfg.table("events"))  # the values from the log
+    first = files[0].parent
+    values = {(str(r[C.EVENT_DATE]), r[C.REGION_ID]) for r in events.collect()}
+    assert (first.parent.name.split("=")[1], first.name.split("=")[1]) in values
+    assert all(None not in v for v in values)
+
+
 def test_fall_back_repeated_hour_is_one_bin_and_tokens_change_with_period(spark, ingested):
     cfg, _ = ingested
     a, m, f = tok("2026-10", IMSI_A), "2026-10", str(FB)

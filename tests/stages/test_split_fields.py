@@ -5,6 +5,8 @@ line."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from conftest import require_function
 from footfall.core import columns as C
@@ -70,3 +72,22 @@ def test_bytes_that_are_not_utf8_read_as_replacement_characters(spark, native):
     out = lines.transform(split_fields(C.RAW_COLUMNS, native))
     first_two = [F.hex(F.col(c).cast("binary")) for c in C.RAW_COLUMNS[:2]]
     assert list(out.select(*first_two).first()) == expected
+
+
+# pieces of a line: plain, spaced, quoted, with commas or doubled quotes in quotes, a lone quote
+PIECES = ["", "a", " b ", '"c"', '" d,e "', '"f""g"', '""', '"', "ü", " ", 'x"y']
+
+
+def test_the_extension_splits_every_line_of_generated_pieces_as_the_builtins(spark):
+    require_function(spark, NATIVE_SPLIT)
+    lines = [",".join(p) for p in itertools.product(PIECES, repeat=3)]
+    lines += ["".join(p) for p in itertools.product(PIECES, repeat=3)]
+    # each line's number as its source file, to pair the two splits' rows
+    schema = f"{LINE} string, {C.SOURCE_FILE} string"
+    frame = spark.createDataFrame([(x, str(i)) for i, x in enumerate(lines)], schema)
+    builtins = frame.transform(split_fields(C.RAW_COLUMNS, False))
+    native = frame.transform(split_fields(C.RAW_COLUMNS, True))
+    assert builtins.count() == native.count() == len(lines) == 2 * 11**3
+    assert builtins.exceptAll(native).count() == 0 and native.exceptAll(builtins).count() == 0
+    broken = builtins.where(F.col(FIELDS) == -1).count()  # lines with an odd number of quotes
+    assert 0 < broken < len(lines)

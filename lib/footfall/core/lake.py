@@ -20,6 +20,7 @@ from footfall.core.tables import Table
 
 log = logging.getLogger(__name__)
 STATS_COLUMNS = "delta.dataSkippingStatsColumns"
+PARTITIONS_IN_FILES = "delta.writePartitionColumnsToParquet"
 
 
 def conform(df: DataFrame, table: Table) -> DataFrame:
@@ -103,13 +104,19 @@ def where(df: DataFrame, *slices: Slice) -> DataFrame:
 
 
 def _writer(df: DataFrame, table: Table, path: str, mode: str) -> DataFrameWriter:
-    """A Delta writer of df conformed to table, with the table's partitioning, and its
-    statistics columns as a table property when this write creates it."""
+    """A Delta writer of df conformed to table, with the table's partitioning, and its table
+    properties (statistics columns, partition columns kept out of the files) when this write
+    creates it."""
     writer = conform(df, table).write.format("delta").mode(mode)
     if table.partition_by:
         writer = writer.partitionBy(*table.partition_by)
-    if table.stats_columns and not table_exists(df.sparkSession, path):
-        writer = writer.option(STATS_COLUMNS, ",".join(table.stats_columns))
+    properties = {}
+    if table.stats_columns:
+        properties[STATS_COLUMNS] = ",".join(table.stats_columns)
+    if not table.partitions_in_files:
+        properties[PARTITIONS_IN_FILES] = "false"
+    if properties and not table_exists(df.sparkSession, path):
+        writer = writer.options(**properties)
     return writer
 
 
