@@ -27,6 +27,8 @@ INSTANT = "_instant"
 SALT = "_salt"
 MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.QUARANTINE_REASONS
 IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
+QUARANTINE_ONLY = "_quarantine"
+QUARANTINE_FIELDS = (C.EVENT_TIME, FIELDS, C.SOURCE_FILE, IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE)
 IMSI_RE = r"^[0-9]{15}$"
 EPOCH_MS_RE = r"^[0-9]{1,15}$"  # epoch milliseconds; 15 digits reach far beyond any real date
 ISO_WITH_OFFSET = (
@@ -184,6 +186,11 @@ def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date)
             .withColumn(MSISDN_SHAPE, F.when(quarantined, shape(F.col(C.MSISDN))))
             .withColumn(IMEI_SHAPE, F.when(quarantined, shape(F.col(C.IMEI))))
             .drop(C.IMSI, C.MSISDN, C.IMEI, "_token_period")
+            # the quarantine's own columns in one struct, null in a valid row: the kept rows
+            # (ingest's checkpoint, every row serialised once and read twice) are 40 bytes
+            # narrower per valid row than with six null columns
+            .withColumn(QUARANTINE_ONLY, F.when(reason.isNotNull(), F.struct(*QUARANTINE_FIELDS)))
+            .drop(*QUARANTINE_FIELDS)
         )
 
     return _anonymise
@@ -228,4 +235,5 @@ def valid_events(buckets: int) -> Transform:
 
 def quarantined(classified: DataFrame) -> DataFrame:
     """Quarantined rows with their reason (already scrubbed by anonymise)."""
-    return classified.where(F.col(C.REASON).isNotNull())
+    rows = classified.where(F.col(C.REASON).isNotNull())
+    return rows.select("*", f"{QUARANTINE_ONLY}.*").drop(QUARANTINE_ONLY)
