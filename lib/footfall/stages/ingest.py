@@ -169,7 +169,7 @@ def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date)
             month_number(landing_date, first, last),
         )
         token_period = F.when(in_window, F.col(C.PERIOD)).otherwise(
-            F.date_format(landing_date, "yyyy-MM")
+            month_text(landing_date, first, last)
         )
         rows = rows.withColumn("_token_period", F.when(valid_imsi, token_period))
         rows = with_tokens(rows, keys, C.IMSI, "_token_period", C.TOKEN)
