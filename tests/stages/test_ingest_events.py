@@ -1,5 +1,6 @@
 """The events of ingest (METHOD 3, 3.2): each landing day's duplicates dropped in the one shuffle
-that clusters the events files, with a landing day's own date salted over several tasks."""
+that clusters the events files, with a landing day's own date salted over several tasks, and the
+local hour and the period added after it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from pyspark.sql import types as T
 LANDING = dt.date(2026, 3, 29)
 LATE = dt.date(2026, 3, 27)
 KEY = [C.LANDING_DATE, C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE]
+ZONE = "Europe/London"  # 2026-03-29: BST from 01:00 UTC
+DERIVED = (C.EVENT_HOUR, C.PERIOD)
+
+
+def _valid(buckets):
+    return valid_events(buckets, ZONE, LATE, LANDING)
 
 
 def _classified(spark):
@@ -26,7 +33,7 @@ def _classified(spark):
         + [
             T.StructField(f.name, f.dataType)
             for f in tables.EVENTS.schema
-            if f.name != C.EVENT_TIME
+            if f.name not in (C.EVENT_TIME, *DERIVED)
         ]
     )
     rows = []
@@ -35,10 +42,9 @@ def _classified(spark):
             at = dt.datetime.combine(day, dt.time(i))
             region = f"R{i % 2}"
             token = i.to_bytes(16, "big")  # a token as the tables store it: 16 bytes
-            event = (None, at, token, day, i, "c1", "A1", region, "234", "data", "2026-03")
-            rows += [(*event, LANDING)] * copies
-    rows.append(("bad_time", None, None, LANDING, 0, "c1", "A1", "R0", "234", "data", "2026-03",
-                 LANDING))  # fmt: skip
+            event = (None, at, token, day, "c1", "A1", region, "234", "data", LANDING)
+            rows += [event] * copies
+    rows.append(("bad_time", None, None, LANDING, "c1", "A1", "R0", "234", "data", LANDING))
     return spark.createDataFrame(rows, schema)
 
 
@@ -49,19 +55,55 @@ def test_copies_of_an_event_are_dropped_when_its_landing_day_is_spread_over_task
         classified.where(F.col(C.REASON).isNull())
         .dropDuplicates(KEY)
         .withColumn(C.EVENT_TIME, F.col(INSTANT))
+        .withColumn(C.EVENT_HOUR, F.hour(F.from_utc_timestamp(INSTANT, ZONE)))
+        .withColumn(C.PERIOD, F.lit("2026-03"))
         .select(*tables.EVENTS.columns)
     )
-    got = classified.transform(valid_events(buckets))
+    got = classified.transform(_valid(buckets))
     assert got.count() == 24
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 @pytest.mark.parametrize("buckets", [1, 4])  # 1: a salt of one bucket must not add an exchange
 def test_dedup_needs_no_exchange_beyond_the_file_partitioning(spark, capsys, buckets):
-    _classified(spark).transform(valid_events(buckets)).explain()
+    _classified(spark).transform(_valid(buckets)).explain()
     plan = capsys.readouterr().out
     assert plan.count("Exchange hashpartitioning") == 1
     assert "hashpartitioning(event_date" in plan
+
+
+def test_the_local_hour_and_the_period_come_after_the_dedup(spark):
+    got = _classified(spark).transform(_valid(1))
+    hours = {
+        (r[C.EVENT_DATE], r[C.EVENT_TIME].hour): (r[C.EVENT_HOUR], r[C.PERIOD])
+        for r in got.collect()
+    }
+    # 03-27 is GMT (local = UTC); on 03-29 00:00 UTC is 00:00 GMT, 01:00 UTC is 02:00 BST
+    assert [hours[(LATE, i)] for i in (0, 1, 11)] == [(0, "2026-03"), (1, "2026-03"),
+                                                       (11, "2026-03")]  # fmt: skip
+    assert [hours[(LANDING, i)][0] for i in (0, 1, 2, 11)] == [0, 2, 3, 12]
+    # neither is shuffled or hashed: the exchange's input has no such column
+    exchange = _node(got._jdf.queryExecution().executedPlan(), "ShuffleExchangeExec")
+    shuffled = {a.name() for a in _list(exchange.child().output())}
+    assert C.TOKEN in shuffled
+    assert not shuffled & set(DERIVED)
+
+
+def _list(seq):
+    return [seq.apply(i) for i in range(seq.size())]
+
+
+def _node(plan, name):
+    """The first node of class `name` in a physical plan (through adaptive execution's)."""
+    if plan.getClass().getSimpleName() == "AdaptiveSparkPlanExec":
+        plan = plan.inputPlan()
+    if plan.getClass().getSimpleName() == name:
+        return plan
+    for child in _list(plan.children()):
+        found = _node(child, name)
+        if found is not None:
+            return found
+    return None
 
 
 def test_salt_buckets_fill_the_shuffle_partitions_with_the_days_regions():

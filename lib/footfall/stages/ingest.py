@@ -61,24 +61,20 @@ def parse_instant(text: Column, native: bool = False) -> Column:
 
 
 def with_local_time(zone: str, first: dt.date, last: dt.date) -> Transform:
-    """Add the instant (well-formed rows), local event_date/event_hour and the YYYY-MM period.
-    first..last: the local dates an event can have and be valid (the landing window)."""
+    """Add the instant (well-formed rows) and the local event_date.
+    first..last: the local dates an event can have and be valid (the landing window). The hour
+    and the period are added to the valid events after their dedup (`valid_events`): the kept
+    rows, the shuffle and the dedup's keys are narrower without them."""
     offsets = utc_offsets(zone, first, last)
 
     def _local(rows: DataFrame) -> DataFrame:
         well_formed = F.col(FIELDS) == len(C.RAW_COLUMNS)
         native = has_function(rows.sparkSession, NATIVE_INSTANT)
         instant = parse_instant(F.col(C.EVENT_TIME), native)
-        # the local wall clock's date and hour (METHOD 2: the fall-back day's repeated hour lands
-        # in one bin, the skipped hour in none), as from_utc_timestamp gives them, by the zone's
+        # the local wall clock's date (METHOD 2), as from_utc_timestamp gives it, by the zone's
         # offsets found once (its rules per row were ~5% of ingest's CPU in a 10M profile)
-        date, hour = local_date_hour(F.col(INSTANT), zone, offsets)
-        return (
-            rows.withColumn(INSTANT, F.when(well_formed, instant))
-            .withColumn(C.EVENT_DATE, date)
-            .withColumn(C.EVENT_HOUR, hour)
-            .withColumn(C.PERIOD, month_text(F.col(C.EVENT_DATE), first, last))
-        )
+        date, _ = local_date_hour(F.col(INSTANT), zone, offsets)
+        return rows.withColumn(INSTANT, F.when(well_formed, instant)).withColumn(C.EVENT_DATE, date)
 
     return _local
 
@@ -168,7 +164,7 @@ def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date)
             month_number(F.date_sub(landing_date, max_lateness), first, last),
             month_number(landing_date, first, last),
         )
-        token_period = F.when(in_window, F.col(C.PERIOD)).otherwise(
+        token_period = F.when(in_window, month_text(F.col(C.EVENT_DATE), first, last)).otherwise(
             month_text(landing_date, first, last)
         )
         rows = rows.withColumn("_token_period", F.when(valid_imsi, token_period))
@@ -202,15 +198,18 @@ def salt_buckets(shuffle_partitions: int, landing_days: int, regions: int) -> in
     return max(1, -(-shuffle_partitions // max(1, landing_days * regions)))
 
 
-def valid_events(buckets: int) -> Transform:
+def valid_events(buckets: int, zone: str, first: dt.date, last: dt.date) -> Transform:
     """Valid rows, one per (landing day, token, instant, cell, type): each landing day's
-    duplicates dropped (METHOD 3) in the one shuffle that clusters the files (METHOD 3.2)."""
+    duplicates dropped (METHOD 3) in the one shuffle that clusters the files (METHOD 3.2).
+    zone, first..last: as `with_local_time`'s, for the local hour and the period."""
+    offsets = utc_offsets(zone, first, last)
+    derived = (C.EVENT_HOUR, C.PERIOD)
 
     def _valid(classified: DataFrame) -> DataFrame:
         rows = (
             classified.where(F.col(C.REASON).isNull())
             .withColumn(C.EVENT_TIME, F.col(INSTANT))
-            .select(*EVENT_COLUMNS)
+            .select(*[c for c in EVENT_COLUMNS if c not in derived])
         )
         # a salt from the token spreads a landing day's own date of a big region over `buckets`
         # tasks (late dates are small: one task, one file); copies of an event share every
@@ -222,12 +221,17 @@ def valid_events(buckets: int) -> Transform:
         salt = F.when(own_day, F.pmod(F.xxhash64(C.TOKEN), F.lit(buckets))).otherwise(F.lit(0))
         # the token is 1:1 with the IMSI within a period, and every other column follows from
         # (landing day, token, instant, cell, type): a distinct on all columns is METHOD 3's
-        # dedup, and it is clustered by the repartition's columns, so no second exchange
+        # dedup, and it is clustered by the repartition's columns, so no second exchange.
+        # The hour and the period follow from the instant and the date: added after the dedup,
+        # they are neither shuffled nor hashed (24 bytes of a ~200-byte shuffled row)
+        _, hour = local_date_hour(F.col(C.EVENT_TIME), zone, offsets)
         return (
             rows.withColumn(SALT, salt)
             .repartition(C.EVENT_DATE, C.REGION_ID, SALT)
             .distinct()
-            .drop(SALT)
+            .withColumn(C.EVENT_HOUR, hour)
+            .withColumn(C.PERIOD, month_text(F.col(C.EVENT_DATE), first, last))
+            .select(*EVENT_COLUMNS)
         )
 
     return _valid

@@ -251,7 +251,7 @@ def _write_events(
     landing_days = landing_between(dates[0], dates[-1])
     # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
     event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
-    events = classified.transform(valid_events(buckets))
+    events = classified.transform(valid_events(buckets, cfg.zone, first_day, dates[-1]))
     lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
     written = (
         lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
