@@ -116,3 +116,23 @@ def require_function(spark, name: str) -> None:
 
     if not has_function(spark, name):
         pytest.skip(f"footfall's Spark extension is not built ({name}; no JDK at `make setup`)")
+
+
+def plan_nodes(df):
+    """Every node of df's physical plan: adaptive execution's current plan (the initial one
+    before df runs, the final one after), its query stages opened."""
+
+    def walk(node):
+        name = node.getClass().getSimpleName()
+        if name == "AdaptiveSparkPlanExec":
+            yield from walk(node.executedPlan())
+            return
+        if name.endswith("QueryStageExec"):
+            yield from walk(node.plan())
+            return
+        yield node
+        children = node.children()
+        for i in range(children.size()):
+            yield from walk(children.apply(i))
+
+    yield from walk(df._jdf.queryExecution().executedPlan())

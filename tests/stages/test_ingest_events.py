@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
+from conftest import plan_nodes
 from footfall.core import columns as C
 from footfall.core import tables
 from footfall.stages.ingest import INSTANT, salt_buckets, valid_events
@@ -19,6 +20,7 @@ LATE = dt.date(2026, 3, 27)
 KEY = [C.LANDING_DATE, C.TOKEN, INSTANT, C.CELL_ID, C.EVENT_TYPE]
 ZONE = "Europe/London"  # 2026-03-29: BST from 01:00 UTC
 DERIVED = (C.EVENT_HOUR, C.PERIOD)
+EXCHANGE = "ShuffleExchangeExec"
 
 
 def _valid(buckets):
@@ -83,27 +85,11 @@ def test_the_local_hour_and_the_period_come_after_the_dedup(spark):
                                                        (11, "2026-03")]  # fmt: skip
     assert [hours[(LANDING, i)][0] for i in (0, 1, 2, 11)] == [0, 2, 3, 12]
     # neither is shuffled or hashed: the exchange's input has no such column
-    exchange = _node(got._jdf.queryExecution().executedPlan(), "ShuffleExchangeExec")
-    shuffled = {a.name() for a in _list(exchange.child().output())}
+    (exchange,) = [n for n in plan_nodes(got) if n.getClass().getSimpleName() == EXCHANGE]
+    output = exchange.child().output()
+    shuffled = {output.apply(i).name() for i in range(output.size())}
     assert C.TOKEN in shuffled
     assert not shuffled & set(DERIVED)
-
-
-def _list(seq):
-    return [seq.apply(i) for i in range(seq.size())]
-
-
-def _node(plan, name):
-    """The first node of class `name` in a physical plan (through adaptive execution's)."""
-    if plan.getClass().getSimpleName() == "AdaptiveSparkPlanExec":
-        plan = plan.inputPlan()
-    if plan.getClass().getSimpleName() == name:
-        return plan
-    for child in _list(plan.children()):
-        found = _node(child, name)
-        if found is not None:
-            return found
-    return None
 
 
 def test_salt_buckets_fill_the_shuffle_partitions_with_the_days_regions():

@@ -13,7 +13,7 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import require_function, text_schema
+from conftest import plan_nodes, require_function, text_schema
 from footfall.core import columns as C
 from footfall.core import tables
 from footfall.runtime.session import session_conf
@@ -472,17 +472,11 @@ def test_the_extension_bins_every_stream_as_the_builtins_do(spark, zone, first, 
 def sort_fallbacks(df) -> int:
     """Tasks in which df's object hash aggregates (the gathering of tokens' events) ran out of
     hash map keys and sorted the rest (df collected first)."""
-
-    def walk(node) -> int:
-        if node.getClass().getSimpleName().endswith("QueryStageExec"):
-            return walk(node.plan())
-        own = 0
-        if node.nodeName() == "ObjectHashAggregate":
-            own = int(node.metrics().apply("numTasksFallBacked").value())
-        children = node.children()
-        return own + sum(walk(children.apply(i)) for i in range(children.size()))
-
-    return walk(df._jdf.queryExecution().executedPlan().executedPlan())
+    return sum(
+        int(node.metrics().apply("numTasksFallBacked").value())
+        for node in plan_nodes(df)
+        if node.nodeName() == "ObjectHashAggregate"
+    )
 
 
 def test_a_task_gathers_the_configured_tokens_in_memory(spark, make_cfg):
