@@ -39,6 +39,14 @@ CASES = {
 # bytes that are not UTF-8 (0xC3, "(", ",", "a"): the field's bytes become U+FFFD's (EF BF BD)
 # then "(", as Java decodes them
 INVALID_UTF8 = ("C3282C61", ["EFBFBD28", "61"])
+# lines with bytes that are not UTF-8 next to a quote or a comma (hex) -> fields: the quotes and
+# commas count as they are (a decoder takes no ASCII byte into a bad sequence)
+INVALID_UTF8_FIELDS = {
+    "C322": -1,  # C3 ": one quote, broken
+    "C322222C61": 2,  # C3 "" , a
+    "E22C226122": 2,  # E2 , "a"
+    "F0902C2C": 3,  # F0 90 , ,
+}
 
 
 @pytest.fixture(params=[False, True], ids=["builtins", "extension"])
@@ -72,6 +80,16 @@ def test_bytes_that_are_not_utf8_read_as_replacement_characters(spark, native):
     out = lines.transform(split_fields(C.RAW_COLUMNS, native))
     first_two = [F.hex(F.col(c).cast("binary")) for c in C.RAW_COLUMNS[:2]]
     assert list(out.select(*first_two).first()) == expected
+
+
+def test_fields_count_quotes_and_commas_next_to_bytes_that_are_not_utf8(spark, native):
+    # each line's hex as its source file, to tell the rows apart
+    lines = spark.createDataFrame([(h,) for h in INVALID_UTF8_FIELDS], "hex string").select(
+        F.unhex("hex").cast("string").alias(LINE), F.col("hex").alias(C.SOURCE_FILE)
+    )
+    out = lines.transform(split_fields(C.RAW_COLUMNS, native))
+    got = {r[C.SOURCE_FILE]: r[FIELDS] for r in out.collect()}
+    assert got == INVALID_UTF8_FIELDS
 
 
 # pieces of a line: plain, spaced, quoted, with commas or doubled quotes in quotes, a lone quote

@@ -127,7 +127,9 @@ def split_fields(header: tuple[str, ...], native: bool | None = None) -> Transfo
     def _split(lines: DataFrame) -> DataFrame:
         line = F.col(LINE)
         quoted = line.contains('"')
-        quotes = F.length(line) - F.length(F.regexp_replace(line, '"', ""))
+        # quotes counted as characters of the decoded line, as the split sees them (a difference
+        # of lengths miscounted a quote after a byte that is not UTF-8: C3 22 gave 0)
+        quotes = F.size(F.split(line, '"', -1)) - 1
         use_native = has_function(lines.sparkSession, NATIVE_SPLIT) if native is None else native
         if use_native:
             parts = F.call_function(NATIVE_SPLIT, line)
