@@ -19,11 +19,12 @@ import org.apache.spark.unsafe.types.UTF8String;
  *
  * <p>The same fields as footfall's built-in expressions (`footfall.stages.landing.split_fields`:
  * Spark's {@code split} by a comma or by the quote-aware regular expression, then {@code trim},
- * {@code substring} and {@code regexp_replace} per field), from one pass over the line's bytes
- * instead of a decode to a Java string, a split and an encode of each part back. A line that is
- * not valid UTF-8 is first decoded and encoded again, as the built-in split does, so its invalid
- * bytes become U+FFFD in both. Broken quoting (an odd number of quotes) is told apart by the
- * caller, as with the built-ins.
+ * {@code substring} and {@code regexp_replace} per field), from the line's bytes instead of a
+ * decode to a Java string, a split and an encode of each part back: one pass counts its quotes and
+ * commas, one cuts it (a line without quotes at every comma, its array sized by the count). A
+ * line that is not valid UTF-8 is first decoded and encoded again, as the built-in split does, so
+ * its invalid bytes become U+FFFD in both. Broken quoting (an odd number of quotes) is told apart
+ * by the caller, as with the built-ins.
  */
 public final class SplitFields extends NativeFunction {
   private static final long serialVersionUID = 1L;
@@ -39,20 +40,41 @@ public final class SplitFields extends NativeFunction {
   /** The fields of line (called by the generated code). */
   public static ArrayData split(UTF8String line) {
     byte[] b = bytes(line);
-    boolean ascii = true;
-    for (byte x : b) {
-      ascii &= x >= 0;
-    }
-    if (!ascii) { // as the built-in split: through a Java string, invalid bytes to U+FFFD
+    int[] seen = scan(b);
+    if (seen[0] != 0) { // as the built-in split: through a Java string, invalid bytes to U+FFFD
       b = bytes(UTF8String.fromString(line.toString()));
+      seen = scan(b);
     }
-    int quotes = 0;
-    for (byte x : b) {
-      quotes += x == QUOTE ? 1 : 0;
+    int quotes = seen[1];
+    if (quotes == 0) { // most lines: every comma splits, in one more pass
+      Object[] fields = new Object[seen[2] + 1];
+      int start = 0;
+      int n = 0;
+      for (int i = 0; i < b.length; i++) {
+        if (b[i] == COMMA) {
+          fields[n++] = field(b, start, i, false);
+          start = i + 1;
+        }
+      }
+      fields[n] = field(b, start, b.length, false);
+      return new GenericArrayData(fields);
     }
     Object[] fields = new Object[separators(b, quotes, null) + 1];
     separators(b, quotes, fields);
     return new GenericArrayData(fields);
+  }
+
+  /** In one pass over b: 1 if a byte is not ASCII (else 0), the quotes, the commas. */
+  private static int[] scan(byte[] b) {
+    int high = 0;
+    int quotes = 0;
+    int commas = 0;
+    for (byte x : b) {
+      high |= x & 0x80;
+      quotes += x == QUOTE ? 1 : 0;
+      commas += x == COMMA ? 1 : 0;
+    }
+    return new int[] {high == 0 ? 0 : 1, quotes, commas};
   }
 
   /**
