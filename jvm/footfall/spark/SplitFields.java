@@ -46,20 +46,9 @@ public final class SplitFields extends NativeFunction {
       seen = scan(b);
     }
     int quotes = seen[1];
-    if (quotes == 0) { // most lines: every comma splits, in one more pass
-      Object[] fields = new Object[seen[2] + 1];
-      int start = 0;
-      int n = 0;
-      for (int i = 0; i < b.length; i++) {
-        if (b[i] == COMMA) {
-          fields[n++] = field(b, start, i, false);
-          start = i + 1;
-        }
-      }
-      fields[n] = field(b, start, b.length, false);
-      return new GenericArrayData(fields);
-    }
-    Object[] fields = new Object[separators(b, quotes, null) + 1];
+    // a line without quotes splits at every comma: the count is known, one pass sets the fields
+    int commas = quotes == 0 ? seen[2] : separators(b, quotes, null);
+    Object[] fields = new Object[commas + 1];
     separators(b, quotes, fields);
     return new GenericArrayData(fields);
   }
