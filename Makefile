@@ -44,7 +44,15 @@ EXT_JAR := $(FOOTFALL_JARS_DIR)/footfall-spark-ext.jar
 $(EXT_JAR): $(EXT_SRC) $(VENV)/.installed
 	$(PY) -m footfall.runtime.jars --dir $(FOOTFALL_JARS_DIR) --extension jvm
 
-setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR)
+# the driver JVM's class archive (JDK CDS; README "Set-up"): a short Spark run once, after which
+# every driver this machine starts from Python maps Spark's and Delta's classes instead of loading
+# them; retrained when a jar changes. Without it drivers start as before (a warning here)
+CDS_STAMP := $(FOOTFALL_JARS_DIR)/cds/.trained
+$(CDS_STAMP): $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR)
+	$(PY) -m footfall.runtime.class_archive --dir $(FOOTFALL_JARS_DIR)
+	mkdir -p $(@D) && touch $@
+
+setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR) $(CDS_STAMP)
 
 # footfall generate, run, evaluate, compare and impact (the commands it prints), in one driver JVM
 demo: setup

@@ -132,6 +132,7 @@ def cpu_reference(tries: int = 3) -> float:
 def versions() -> dict:
     import footfall
     import pyspark
+    from footfall.runtime import class_archive
 
     sha = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -143,11 +144,14 @@ def versions() -> dict:
     )
     jars = os.environ.get("FOOTFALL_JARS_DIR", str(ROOT / ".cache" / "jars"))
     delta = sorted(p.name for p in Path(jars).glob("*delta-spark*.jar"))
+    archive = class_archive.archive_path(Path(jars))
     return {
         "footfall": footfall.__version__,
         "git": sha + ("+dirty" if dirty else ""),
         "pyspark": pyspark.__version__,
         "delta_jar": delta[0] if delta else "?",
+        # the drivers' class archive (README "Two commands": set-up), or none
+        "class_archive": archive.name if archive is not None and archive.is_file() else "none",
     }
 
 
@@ -746,7 +750,8 @@ def markdown(res: dict) -> str:
         f"# footfall bench {res['timestamp']}",
         "",
         f"Machine: {mc['nproc']} cores ({mc['cpu_model']}), {mc['memory_gib']} GiB; "
-        f"footfall {vs['footfall']} ({vs['git']}), PySpark {vs['pyspark']}, {vs['delta_jar']}.",
+        f"footfall {vs['footfall']} ({vs['git']}), PySpark {vs['pyspark']}, {vs['delta_jar']}, "
+        f"drivers' class archive {vs.get('class_archive', 'none')}.",
         f"Spark: master {sp['master']} (cores = {res['cores']}), driver memory "
         f"{sp['driver_memory']}, shuffle partitions {sp['shuffle_partitions']} per 10M events "
         f"(at least {sp['shuffle_partitions']}; AQE coalesces them), AQE {sp['aqe']}, "

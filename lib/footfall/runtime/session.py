@@ -12,6 +12,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from footfall.core.errors import UserError
+from footfall.runtime import class_archive
 from footfall.runtime.jars import EXTENSION_CLASS, EXTENSION_JAR, cached_jars, default_jars_dir
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ JOB_SETTINGS = {
         "spark.sql.codegen.wholeStage": "false",
     }
 }
-_APPENDED = ("spark.driver.extraJavaOptions",)
+DRIVER_JAVA = "spark.driver.extraJavaOptions"
+_APPENDED = (DRIVER_JAVA,)
 
 
 def job_settings(job: str | None, spark_settings: Mapping[str, str]) -> dict[str, str]:
@@ -116,6 +118,9 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
                 "(it resolves them from Maven Central), or set FOOTFALL_JARS_DIR"
             )
         settings["spark.jars"] = ",".join(jars)
+    if not _submitted():  # a driver this process starts maps its classes from the archive
+        java = settings.get(DRIVER_JAVA, "")
+        settings[DRIVER_JAVA] = class_archive.driver_options(java)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if not _submitted():  # local Python workers (DP noise on cells) use the driver's env
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
