@@ -67,18 +67,19 @@ def driver_options(java_options: str, jars_dir: Path | None = None) -> str:
     return f"{java_options} -XX:SharedArchiveFile={path} -Xshare:auto {_QUIET}".strip()
 
 
-def _workload(folder: Path) -> None:
+def _workload(folder: Path, java_options: str) -> None:
     """A short run of what footfall's jobs do (Delta writes, replaces and reads, a text read of
-    gzip, aggregates, a window, joins, caches and checkpoints), so that their classes are the
-    ones loaded when the driver exits."""
+    gzip, aggregates, a window, joins, caches and checkpoints) in a driver started with
+    java_options, so that their classes are the ones loaded when the driver exits."""
     import gzip
 
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from footfall.runtime.session import build_spark
+    from footfall.runtime.session import DRIVER_JAVA, build_spark
 
-    spark = build_spark({"spark.master": "local[2]", "spark.ui.enabled": "false"})
+    settings = {"spark.master": "local[2]", "spark.ui.enabled": "false", DRIVER_JAVA: java_options}
+    spark = build_spark(settings)
     landing = folder / "landing.csv.gz"
     with gzip.open(landing, "wt") as out:
         out.writelines(f"{i},{i % 7},2026-03-{10 + i % 5}T0{i % 10}:00:00Z\n" for i in range(500))
@@ -136,10 +137,9 @@ def train(jars_dir: Path) -> Path | None:
         old.unlink()
     with tempfile.TemporaryDirectory() as folder:
         dump = Path(folder) / "driver.jsa"
-        env = {**os.environ, "FOOTFALL_CDS_DUMP": str(dump)}
-        code = "import sys; from footfall.runtime import class_archive as a; a._dump(sys.argv[1])"
+        code = "import sys; from footfall.runtime import class_archive as a; a._dump(*sys.argv[1:])"
         run = subprocess.run(
-            [sys.executable, "-c", code, folder], env=env, capture_output=True, text=True
+            [sys.executable, "-c", code, folder, str(dump)], capture_output=True, text=True
         )
         if run.returncode != 0 or not dump.is_file():
             tail = "\n".join((run.stderr or "").strip().splitlines()[-5:])
@@ -150,13 +150,10 @@ def train(jars_dir: Path) -> Path | None:
     return target
 
 
-def _dump(folder: str) -> None:
-    """The training driver's side of `train`: the workload, with the JVM told to dump."""
-    from footfall.runtime import session
-
-    dump = f"-XX:ArchiveClassesAtExit={os.environ['FOOTFALL_CDS_DUMP']} {_QUIET}"
-    session.DEFAULTS["spark.driver.extraJavaOptions"] = dump  # a CDS option: no archive mapped
-    _workload(Path(folder))
+def _dump(folder: str, dump: str) -> None:
+    """The training driver's side of `train`: the workload, the JVM told to dump its classes
+    into dump at exit (a CDS option of its own: no archive is mapped)."""
+    _workload(Path(folder), f"-XX:ArchiveClassesAtExit={dump} {_QUIET}")
 
 
 def main(argv: list[str] | None = None) -> int:
