@@ -56,10 +56,10 @@ def test_without_java_there_is_no_archive(jars, monkeypatch):
     assert driver_options(JVM, jars) == JVM
 
 
-def test_the_test_drivers_jvm_maps_the_archive_when_setup_trained_one(spark):
+def test_the_test_drivers_jvm_maps_the_archive_when_one_was_trained(spark):
     path = archive_path()
     if path is None or not path.is_file():
-        pytest.skip("no class archive (`make setup` trains one when the JVM can make it)")
+        pytest.skip("no class archive (`make class-archive` trains one)")
     jvm = spark.sparkContext._jvm
     args = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
     assert f"-XX:SharedArchiveFile={path}" in args

@@ -1,15 +1,15 @@
 """A class-data-sharing archive for the driver JVM that Python starts (JDK CDS, JEP 350).
 
-A fresh driver loads, parses and verifies some 20,000 classes of Spark, Delta and Parquet one by
-one, in its start and its first queries, every time: the demo, the tests, the bench's stages and
-each `footfall` command on a laptop. `make setup` runs a short Spark workload once, in a driver
-that dumps the classes it loaded into an archive at exit (`-XX:ArchiveClassesAtExit`); a driver
-started later maps them from the archive (`-XX:SharedArchiveFile`). The same results, a faster
-start (bench/README.md, eighteenth pass).
+A fresh driver loads, parses and verifies thousands of classes of Spark, Delta and Parquet one by
+one, in its start and its first queries, every time: each of the bench's stages, each `footfall`
+command on a laptop. `make class-archive` (run by `make bench`) runs a short Spark workload once,
+in a driver that dumps the classes it loaded into an archive at exit (`-XX:ArchiveClassesAtExit`);
+a driver started later maps them from the archive (`-XX:SharedArchiveFile`). The same results, a
+faster start (bench/README.md, eighteenth pass).
 
 The archive is named by what it depends on (the Java runtime, PySpark's version, the cached jars
-with their sizes and times), so a new JDK, PySpark or jar means no archive until `make setup`
-trains a new one; a driver without one starts as before. A driver under spark-submit (its JVM is
+with their sizes and times), so a new JDK, PySpark or jar means no archive until it is trained
+again; a driver without one starts as before. A driver under spark-submit (its JVM is
 already running) and a config that sets its own CDS options are left alone. The JVM checks the
 archive again when it maps it and, in `-Xshare:auto`, quietly ignores one that does not match.
 """
