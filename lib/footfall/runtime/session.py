@@ -118,11 +118,13 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
                 "(it resolves them from Maven Central), or set FOOTFALL_JARS_DIR"
             )
         settings["spark.jars"] = ",".join(jars)
-    if not _submitted():  # a driver this process starts maps its classes from the archive
-        java = settings.get(DRIVER_JAVA, "")
-        settings[DRIVER_JAVA] = class_archive.driver_options(java)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    if not _submitted():  # local Python workers (DP noise on cells) use the driver's env
+    if not _submitted():
+        # a driver this process starts maps its classes from the archive (when one was trained)
+        java = class_archive.driver_options(settings.get(DRIVER_JAVA, ""))
+        if java:
+            settings[DRIVER_JAVA] = java
+        # local Python workers (DP noise on cells) use the driver's env
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
     for key, value in {**settings, **DELTA_SETTINGS, **_extensions(settings)}.items():
