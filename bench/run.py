@@ -150,7 +150,7 @@ def versions() -> dict:
         "git": sha + ("+dirty" if dirty else ""),
         "pyspark": pyspark.__version__,
         "delta_jar": delta[0] if delta else "?",
-        # the drivers' class archive (README "Two commands": set-up), or none
+        # the drivers' class archive (README "Faster local drivers"), or none
         "class_archive": archive.name if archive is not None and archive.is_file() else "none",
     }
 
