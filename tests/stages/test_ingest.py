@@ -239,6 +239,32 @@ def test_events_keep_file_statistics_of_landing_date_only(spark, ingested):
     assert sum(s["numRecords"] for s in stats) == 11  # S's 11 events (first write of the table)
 
 
+def parquet_footer_statistics(spark, path: Path) -> dict[str, bool]:
+    """Whether each column of a Parquet file's first row group has min/max in the footer."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(str(path))
+    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(hadoop_path, conf)
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+    try:
+        chunks = reader.getFooter().getBlocks().get(0).getColumns()
+        return {
+            chunks.get(i).getPath().toDotString(): chunks.get(i).getStatistics().hasNonNullValue()
+            for i in range(chunks.size())
+        }
+    finally:
+        reader.close()
+
+
+def test_events_files_keep_no_parquet_min_max(spark, ingested):
+    # no reader uses Parquet's own min/max of events columns (Delta's statistics are in the log)
+    cfg, _ = ingested
+    (first, *_) = sorted(Path(cfg.table("events")).glob("event_date=*/region_id=*/*.parquet"))
+    stats = parquet_footer_statistics(spark, first)
+    assert set(stats) == set(tables.EVENTS.columns) - {C.EVENT_DATE, C.REGION_ID}
+    assert not any(stats.values())
+
+
 def test_events_files_do_not_repeat_their_partition_columns(spark, ingested):
     # a file's event_date and region_id are its folder's (Delta's log): not written in each row
     cfg, _ = ingested

@@ -51,7 +51,20 @@ def _settings(cfg: Config) -> dict[str, str]:
         # with `ingest.keep_rows: cache` the classified rows are cached for one run only
         # (measured at `UNCOMPRESSED_CACHE`); a local checkpoint keeps rows, not columns
         **UNCOMPRESSED_CACHE,
+        **NO_PARQUET_STATISTICS,
     }
+
+
+# Parquet's own statistics (min/max of every column chunk and page, sizes per page) of the files
+# ingest writes. The writer compares every value with its column's min and max; no reader uses
+# them: events are read by partition and replaced by landing_date through Delta's own statistics
+# (`lake.STATS_COLUMNS`, in the log, not the files), and a file's rows are in no order, so each
+# row group and page spans its whole day anyway. 10M pair: the events write 38.1 -> 34.3 task s
+# (bench/README.md, nineteenth pass). Read by Delta's writer from the session conf.
+NO_PARQUET_STATISTICS = {
+    "parquet.column.statistics.enabled": "false",
+    "parquet.size.statistics.enabled": "false",
+}
 
 
 def _fail(
