@@ -140,6 +140,15 @@ def test_move_between_areas_splits_at_the_midpoint_across_an_hour_boundary(spark
     }
 
 
+def test_a_token_in_twelve_areas_keeps_each_area_apart(spark, bins_native):
+    # every 2 hours a new area (gaps of 120 minutes: split at the midpoint, HH:30): more areas
+    # than the extension shares one copy of (8), so the last four take their own
+    rows = [ev("s", f"2026-03-10 {2 * k:02d}:30", f"A{k:02d}") for k in range(12)]
+    expected = {f"A{k:02d}": hours("2026-03-10", 2 * k - 1, 2 * k, 2 * k + 1) for k in range(1, 11)}
+    expected |= {"A00": hours("2026-03-10", 0, 1), "A11": hours("2026-03-10", 21, 22)}
+    assert bins(spark, bins_native, rows, "2026-03-10") == expected
+
+
 def test_isolated_event_near_the_hour_start_has_an_edge_into_the_previous_hour(spark, bins_native):
     rows = [ev("s", "2026-03-10 10:05", "A1")]  # 09:35-10:35
     assert bins(spark, bins_native, rows, "2026-03-10") == {"A1": hours("2026-03-10", 9, 10)}

@@ -47,6 +47,8 @@ public final class StayBins extends NativeFunction {
   public static final String NAME = "footfall_stay_bins";
   private static final long DAY_US = 86_400_000_000L;
   private static final long HOUR_US = 3_600_000_000L;
+  // a token's areas whose copy is shared by its events (a token is seen in a few areas a day)
+  private static final int OWNED_AREAS = 8;
   private static final StructType EVENT =
       struct(true, "t", LongType$.MODULE$, "cell", StringType$.MODULE$, "type",
           StringType$.MODULE$, "area", StringType$.MODULE$);
@@ -99,10 +101,11 @@ public final class StayBins extends NativeFunction {
         new Binning(step, phase, changes.toLongArray(), offsets.toLongArray(), first, last, hours,
             weekdays);
     Event[] ev = new Event[events.numElements()];
+    UTF8String[] owned = new UTF8String[OWNED_AREAS];
     for (int i = 0; i < ev.length; i++) {
       InternalRow e = events.getStruct(i, 4);
       ev[i] = new Event(e.getLong(0), e.getUTF8String(1), e.getUTF8String(2),
-          e.getUTF8String(3).clone());
+          own(e.getUTF8String(3), owned));
     }
     Arrays.sort(ev, ORDER);
     Map<Bin, long[]> dwell = new LinkedHashMap<>();
@@ -140,6 +143,24 @@ public final class StayBins extends NativeFunction {
       out[k++] = new GenericInternalRow(fields);
     }
     return new GenericArrayData(out);
+  }
+
+  /**
+   * The area as a string that owns its bytes (the bins outlive the input row): one copy per area
+   * of the token, shared by its events there (the first owned.length areas; a copy per event
+   * after them), not one per event. owned: the copies so far, then nulls.
+   */
+  private static UTF8String own(UTF8String area, UTF8String[] owned) {
+    for (int j = 0; j < owned.length; j++) {
+      if (owned[j] == null) {
+        owned[j] = area.clone();
+        return owned[j];
+      }
+      if (owned[j].equals(area)) {
+        return owned[j];
+      }
+    }
+    return area.clone();
   }
 
   /** Adds the interval [start, end) in area to the bins it overlaps (none when empty). */
