@@ -18,11 +18,11 @@ import scala.runtime.BoxedUnit;
 
 /**
  * footfall's session extension (spark.sql.extensions): {@link SinglePassAggregates}, a query
- * stage preparation rule of adaptive execution, and five functions: three that ingest calls on
- * every landing row, {@link SplitFields} (footfall_split_fields), {@link HmacSha256}
- * (footfall_hmac_sha256) and {@link ParseInstant} (footfall_parse_instant), one that cuts a
- * stay at the hour marks, {@link HourSegments} (footfall_hour_segments), and one that turns a
- * token's events into its hour bins, {@link StayBins} (footfall_stay_bins). Without it footfall
+ * stage preparation rule of adaptive execution, and six functions: four that ingest calls on
+ * every landing row, {@link SplitFields} (footfall_split_fields), {@link Digits}
+ * (footfall_digits), {@link HmacSha256} (footfall_hmac_sha256) and {@link ParseInstant}
+ * (footfall_parse_instant), one that cuts a stay at the hour marks, {@link HourSegments}
+ * (footfall_hour_segments), and one that turns a token's events into its hour bins, {@link StayBins} (footfall_stay_bins). Without it footfall
  * runs the same jobs with the same rows out: Spark's own plans, and the same values from Spark's
  * built-in functions.
  */
@@ -39,6 +39,7 @@ public final class Extensions extends AbstractFunction1<SparkSessionExtensions, 
     function(extensions, HmacSha256.NAME, HmacSha256.class, 3, HmacSha256::new);
     function(extensions, ParseInstant.NAME, ParseInstant.class, 1, ParseInstant::new);
     function(extensions, SplitFields.NAME, SplitFields.class, 1, SplitFields::new);
+    function(extensions, Digits.NAME, Digits.class, 2, Digits::new);
     function(extensions, HourSegments.NAME, HourSegments.class, 4, HourSegments::new);
     function(extensions, StayBins.NAME, StayBins.class, 12, StayBins::new);
     return BoxedUnit.UNIT;

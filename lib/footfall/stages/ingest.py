@@ -29,7 +29,11 @@ MALFORMED, BAD_IMSI, BAD_TIME, OUT_OF_WINDOW, BAD_EVENT_TYPE, UNKNOWN_CELL = C.Q
 IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE = "imsi_shape", "msisdn_shape", "imei_shape"
 QUARANTINE_ONLY = "_quarantine"
 QUARANTINE_FIELDS = (C.EVENT_TIME, FIELDS, C.SOURCE_FILE, IMSI_SHAPE, MSISDN_SHAPE, IMEI_SHAPE)
-IMSI_RE = r"^[0-9]{15}$"
+IMSI_DIGITS = 15
+# exactly 15 digits: `\z`, the end of the text (`$` also matches before a final line terminator,
+# so a field of 15 digits and U+2028 passed until the nineteenth pass)
+IMSI_RE = rf"^[0-9]{{{IMSI_DIGITS}}}\z"
+NATIVE_DIGITS = "footfall_digits"  # registered by footfall's Spark extension (jvm/)
 EPOCH_MS_RE = r"^[0-9]{1,15}$"  # epoch milliseconds; 15 digits reach far beyond any real date
 ISO_WITH_OFFSET = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
@@ -58,6 +62,15 @@ def parse_instant(text: Column, native: bool = False) -> Column:
     )
     epoch = F.timestamp_millis(text.try_cast("long"))
     return F.when(text.rlike(ISO_WITH_OFFSET), iso).when(text.rlike(EPOCH_MS_RE), epoch)
+
+
+def is_imsi(text: Column, native: bool = False) -> Column:
+    """Whether text is exactly 15 ASCII digits (METHOD 3's `bad_imsi` when not); null for null.
+    native: footfall_digits (jvm/footfall/spark/Digits.java), the same test from one pass over
+    the bytes, without a regex matcher per row (tested against IMSI_RE)."""
+    if native:
+        return F.call_function(NATIVE_DIGITS, text, F.lit(IMSI_DIGITS))
+    return text.rlike(IMSI_RE)
 
 
 def with_local_time(zone: str, first: dt.date, last: dt.date) -> Transform:
@@ -117,6 +130,7 @@ def classify(max_lateness: int, versions: DataFrame) -> Transform:
 
     def _classify(rows: DataFrame) -> DataFrame:
         v = F.broadcast(versions)
+        imsi_ok = is_imsi(F.col(C.IMSI), has_function(rows.sparkSession, NATIVE_DIGITS))
         joined = rows.join(
             v,
             (rows[C.CELL_ID] == v["_cell"])
@@ -127,7 +141,7 @@ def classify(max_lateness: int, versions: DataFrame) -> Transform:
         date, landing_date = F.col(C.EVENT_DATE), F.col(C.LANDING_DATE)
         reason = (
             F.when(F.col(FIELDS) != len(C.RAW_COLUMNS), MALFORMED)
-            .when(~F.coalesce(F.col(C.IMSI).rlike(IMSI_RE), F.lit(False)), BAD_IMSI)
+            .when(~F.coalesce(imsi_ok, F.lit(False)), BAD_IMSI)
             .when(F.col(INSTANT).isNull(), BAD_TIME)
             .when(
                 (date > landing_date) | (date < F.date_sub(landing_date, max_lateness)),
@@ -152,7 +166,7 @@ def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date)
         reason = F.col(C.REASON)
         quarantined = reason.isNotNull() & (reason != MALFORMED)
         # classify tests the IMSI right after the field count: a row that is neither malformed
-        # nor bad_imsi has passed IMSI_RE (no second regex per row)
+        # nor bad_imsi has passed `is_imsi` (no second test per row)
         valid_imsi = reason.isNull() | ~reason.isin(MALFORMED, BAD_IMSI)
         # the event's period when it has one with a key (its landing window), else the landing
         # day's: a quarantined row with a valid IMSI always keeps a token
