@@ -109,6 +109,13 @@ def readable(df):
     return df.withColumn(C.TOKEN, F.col(C.TOKEN).cast("string"))
 
 
+def kept_rdds(spark) -> set[int]:
+    """Ids of the RDDs kept in the block stores (a cache's or a local checkpoint's rows), less
+    the snapshots of the tables' state that Delta caches for itself."""
+    rdds = spark.sparkContext._jsc.getPersistentRDDs()
+    return {int(i) for i in rdds.keySet() if not str(rdds.get(i).name()).startswith("Delta ")}
+
+
 def require_function(spark, name: str) -> None:
     """Skip the test when the session lacks one of footfall's Spark extension's functions (the
     jar is not built: no JDK when `make setup` ran)."""

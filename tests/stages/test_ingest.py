@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
-from conftest import ROOT, TEST_KEY, text_schema
+from conftest import ROOT, TEST_KEY, kept_rdds, text_schema
 from footfall.core import columns as C
 from footfall.core import inputs, lake, tables
 from footfall.core.config import load_config
@@ -432,13 +432,6 @@ def test_a_batch_of_landing_days_writes_what_one_run_per_day_writes(spark, tmp_p
     }
 
 
-def _kept_rdds(spark) -> set[int]:
-    """Ids of the RDDs kept in the block stores (a cache's or a local checkpoint's rows), less
-    the snapshots of the tables' state that Delta caches for itself."""
-    rdds = spark.sparkContext._jsc.getPersistentRDDs()
-    return {int(i) for i in rdds.keySet() if not str(rdds.get(i).name()).startswith("Delta ")}
-
-
 def test_both_ways_of_keeping_the_parsed_rows_write_the_same_tables_and_free_them(spark, tmp_path):
     lakes = {}
     for how in ("checkpoint", "cache"):
@@ -446,9 +439,9 @@ def test_both_ways_of_keeping_the_parsed_rows_write_the_same_tables_and_free_the
         write_reference(cfg)
         for day, lines in BATCH.items():
             write_landing(cfg, day, lines)
-        before = _kept_rdds(spark)
+        before = kept_rdds(spark)
         summaries = run_ingest_days(spark, cfg, list(BATCH), TEST_KEY)
-        assert _kept_rdds(spark) == before  # the run's rows are freed when it ends
+        assert kept_rdds(spark) == before  # the run's rows are freed when it ends
         lakes[how] = (summaries, _snapshot(spark, cfg))
     assert [(s["rows_read"], s["rows_valid"], s["rows_duplicate"]) for s in lakes["cache"][0]] == [
         (3, 2, 1),

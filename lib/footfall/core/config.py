@@ -67,6 +67,11 @@ SPEC: dict[str, tuple[Any, str]] = {
         "tokens whose events one task gathers in memory for their stays; past it the task sorts "
         "the rest (less memory, slower)",
     ),
+    "presence.keep_rows": (
+        str,
+        "how presence keeps its hourly and daily rows for its four outputs: checkpoint (rows, "
+        "faster; a lost executor fails the run) or cache (columnar; lost rows are recomputed)",
+    ),
     "presence.dwell_bands_minutes": (
         "list[int]",
         "dwell band bounds in minutes (METHOD 5.3): [60, 180, 360] gives under_60 .. 360_plus",

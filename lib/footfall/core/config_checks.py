@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 ORIGIN_LEVELS = ("area", "district", "region")
 PRIVACY_MODES = ("k_anonymity", "dp")
 DP_MECHANISMS = ("gaussian", "laplace")
-KEEP_ROWS = ("checkpoint", "cache")  # ingest.keep_rows (footfall.stages.ingest_job)
+# ingest.keep_rows, presence.keep_rows (footfall.runtime.kept_rows)
+KEEP_ROWS = ("checkpoint", "cache")
 MAX_STAY_MINUTES = 1440
 
 
@@ -133,8 +134,9 @@ def validate(cfg: Config) -> None:
         raise UserError(f"origins.level must be one of {', '.join(ORIGIN_LEVELS)}")
     if v["ingest.input_format"] not in ("csv", "parquet"):
         raise UserError("ingest.input_format must be csv or parquet")
-    if v["ingest.keep_rows"] not in KEEP_ROWS:
-        raise UserError(f"ingest.keep_rows must be one of {', '.join(KEEP_ROWS)}")
+    for key in ("ingest.keep_rows", "presence.keep_rows"):
+        if v[key] not in KEEP_ROWS:
+            raise UserError(f"{key} must be one of {', '.join(KEEP_ROWS)}")
     lowest = {key: 0 for key in NON_NEGATIVE} | {key: 1 for key in POSITIVE}
     for key, low in lowest.items():
         if v[key] < low:

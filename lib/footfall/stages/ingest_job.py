@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -25,6 +23,7 @@ from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
 from footfall.core.errors import LandingFileError
 from footfall.privacy.tokens import period_keys_frame
+from footfall.runtime.kept_rows import keep
 from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import landing
 from footfall.stages.ingest import (
@@ -184,7 +183,9 @@ def _ingest_batch(
         # counting every row with `observe` on the way, cost 20% more CPU than a cache
         # (176-187 s against 144-156 s): observe's aggregates run interpreted, one per
         # (landing day, reason), and the second parse costs about what building the cache does.
-        classified, release = _keep(
+        # How they are kept: `ingest.keep_rows` (`footfall.runtime.kept_rows`); a checkpoint is
+        # built by the counts' own pass. Both ways write the same tables (tested).
+        classified, release = keep(
             raw.transform(with_local_time(cfg.zone, dates[0] - late, dates[-1]))
             .transform(classify(max_late, versions))
             .transform(anonymise(keys, max_late, dates[0] - late, dates[-1])),
@@ -200,36 +201,6 @@ def _ingest_batch(
             return _write_days(spark, cfg, files, classified, counts, buckets)
         finally:
             release()
-
-
-def _keep(rows: DataFrame, how: str) -> tuple[DataFrame, Callable[[], None]]:
-    """The classified rows kept for the counts and both writes (`ingest.keep_rows`), and the
-    function that frees them.
-
-    checkpoint: a local checkpoint, the rows as Spark's own rows in the executors' block stores
-    (memory, then local disk), built by the tasks of the first action (the counts), which
-    aggregate them in the same pass. Its lineage is cut: a lost executor fails the run, and the
-    run is re-run (every write is an idempotent replace). cache: Spark's columnar cache (a lost
-    block is recomputed from the landing files), which AQE builds as a stage of its own that
-    the counts then read back. Both sets of tables are identical (tested).
-    """
-    if how == "cache":
-        cached = rows.persist(StorageLevel.MEMORY_AND_DISK)
-        return cached, cached.unpersist
-    kept = rows.localCheckpoint(eager=False, storageLevel=StorageLevel.MEMORY_AND_DISK)
-    return kept, lambda: _free_checkpoint(kept)
-
-
-def _free_checkpoint(kept: DataFrame) -> None:
-    """Drop a local checkpoint's blocks now (the context cleaner would, once the frame is
-    collected); its plan is the checkpointed RDD (an internal API: if it ever changes, the
-    cleaner still frees them). Through the context, not `RDD.unpersist`, which warns on every
-    run that a checkpointed RDD "cannot be recomputed after unpersisting": true, and meant."""
-    try:
-        rdd_id = kept._jdf.queryExecution().logical().rdd().id()
-        kept.sparkSession.sparkContext._jsc.sc().unpersistRDD(rdd_id, False)
-    except Exception as exc:  # freeing early is an optimisation only
-        log.debug("ingest: checkpoint left to the context cleaner (%s)", type(exc).__name__)
 
 
 def _classify_counts(

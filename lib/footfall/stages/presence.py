@@ -18,6 +18,7 @@ from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy import disclosure, dp
+from footfall.runtime.kept_rows import keep
 from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import dp_presence
 from footfall.stages.dp_presence import DpCandidates
@@ -203,11 +204,13 @@ def _presence_pass(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> li
     )
     log.info("presence %s: writing audit and candidate tables (origin level %s)", text, level)
     # the weighted hourly rows feed the hourly table and the daily stay rows, which feed the
-    # three daily tables (one row per date, area and token): both kept, so the events are read
-    # and the hours summed into days once
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-    daily = rows.transform(daily_stays(cfg["presence.dwell_bands_minutes"]))
-    daily = daily.persist(StorageLevel.MEMORY_AND_DISK)
+    # three daily tables (one row per date, area and token): both kept (`presence.keep_rows`),
+    # so the events are read and the hours summed into days once
+    rows, free_rows = keep(rows, cfg["presence.keep_rows"])
+    daily, free_daily = keep(
+        rows.transform(daily_stays(cfg["presence.dwell_bands_minutes"])),
+        cfg["presence.keep_rows"],
+    )
     versions: dict[str, int | None] = {}
     written: dict[str, DataFrame] = {}  # the outputs' cached audit and candidate frames
     where = lake.Rows(C.DATE, dates[0], dates[-1])
@@ -219,7 +222,9 @@ def _presence_pass(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> li
             versions.update(_write_output(rows, daily, cfg, out, where, written, dp_mode))
         counts = lake.rows_per_date(written)
     finally:
-        for frame in (rows, daily, *written.values()):
+        free_rows()
+        free_daily()
+        for frame in written.values():
             frame.unpersist()
     return [_summary(d, period, level, counts, versions) for d in dates]
 
