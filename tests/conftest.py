@@ -116,6 +116,19 @@ def kept_rdds(spark) -> set[int]:
     return {int(i) for i in rdds.keySet() if not str(rdds.get(i).name()).startswith("Delta ")}
 
 
+def both_ways(function: str, name: str = "native"):
+    """A fixture `name` that runs each test twice: with Spark's built-ins (False) and with the
+    extension's `function` (True; skipped when the jar is not built)."""
+
+    @pytest.fixture(name=name, params=[False, True], ids=["builtins", "extension"])
+    def _native(request, spark):
+        if request.param:
+            require_function(spark, function)
+        return request.param
+
+    return _native
+
+
 def require_function(spark, name: str) -> None:
     """Skip the test when the session lacks one of footfall's Spark extension's functions (the
     jar is not built: no JDK when `make setup` ran)."""

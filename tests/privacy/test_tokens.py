@@ -9,7 +9,7 @@ import os
 import stat
 
 import pytest
-from conftest import TEST_KEY, require_function
+from conftest import TEST_KEY, both_ways, require_function
 from footfall.core.errors import UserError
 from footfall.privacy.tokens import (
     NATIVE_HMAC,
@@ -43,12 +43,7 @@ TOKEN_A_2026_03 = "06d3d46a786a60026af4e4709e20c82e"
 TOKEN_A_2026_10 = "2b1ed77b67524de920a96f01a608cbc8"
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def native(request, spark):
-    """Both ways to compute a token: Spark's sha2 built-ins and footfall's extension function."""
-    if request.param:
-        require_function(spark, NATIVE_HMAC)
-    return request.param
+native = both_ways(NATIVE_HMAC)
 
 
 def rfc4231_frame(spark):

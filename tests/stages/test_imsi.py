@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-from conftest import require_function
+from conftest import both_ways, require_function
 from footfall.stages.ingest import NATIVE_DIGITS, is_imsi
 from pyspark.sql import functions as F
 
@@ -31,11 +30,7 @@ CASES = {
 }
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def native(request, spark):
-    if request.param:
-        require_function(spark, NATIVE_DIGITS)
-    return request.param
+native = both_ways(NATIVE_DIGITS)
 
 
 def imsi_test(spark, texts, native):

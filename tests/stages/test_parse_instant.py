@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import pytest
-from conftest import require_function
+from conftest import both_ways, require_function
 from footfall.stages.ingest import NATIVE_INSTANT, parse_instant
 from pyspark.sql import functions as F
 
@@ -40,11 +39,7 @@ CASES = {
 }
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def native(request, spark):
-    if request.param:
-        require_function(spark, NATIVE_INSTANT)
-    return request.param
+native = both_ways(NATIVE_INSTANT)
 
 
 def test_parse_instant_reads_each_shape_to_its_utc_instant(spark, native):

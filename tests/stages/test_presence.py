@@ -179,6 +179,23 @@ def test_presence_rerun_is_idempotent(spark, presence_run):
         )
 
 
+def _lake_with(spark, folder, rows, **overrides):
+    """A lake under folder with the areas, March's origins (HOMES) and rows as its events;
+    k_min 1, rounding 1."""
+    cfg = config_under(folder, release__k_min=1, release__rounding=1, **overrides)
+    write_areas(cfg)
+    write_origins(spark, cfg, "2026-03", HOMES)
+    write_events(spark, cfg, rows)
+    return cfg
+
+
+def _tables(spark, cfg, *which) -> dict[str, list[tuple]]:
+    """Each table's rows, sorted."""
+    return {
+        t.name: sorted(tuple(r) for r in lake.read_table(spark, cfg, t).collect()) for t in which
+    }
+
+
 def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spark, tmp_path):
     days = [DAY, DAY + dt.timedelta(days=1)]
     rows = [
@@ -191,18 +208,14 @@ def test_presence_for_consecutive_dates_in_one_pass_equals_one_run_per_date(spar
     ]
     got = {}
     for how in ("per_date", "batch"):
-        cfg = config_under(tmp_path / how, release__k_min=1, release__rounding=1)
-        write_areas(cfg)
-        write_origins(spark, cfg, "2026-03", HOMES)
-        write_events(spark, cfg, rows)
+        cfg = _lake_with(spark, tmp_path / how, rows)
         if how == "batch":
             summaries = run_presence_days(spark, cfg, days)
         else:
             summaries = [run_presence(spark, cfg, d) for d in days]
-        got[how] = {
-            t.name: sorted(tuple(r) for r in lake.read_table(spark, cfg, t).collect())
-            for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY)
-        }
+        got[how] = _tables(
+            spark, cfg, tables.AUDIT_HOURLY, tables.AUDIT_DAILY, tables.CANDIDATE_DAILY
+        )
         got[how]["rows"] = [s["audit_daily_rows"] for s in summaries]
     # daily rows, `all` + origins: 03-10 A1 {all, D1}; 03-11 A1 {all, D1, roamer}, A2 {all, D1}
     assert got["batch"]["rows"] == [2, 5]
@@ -218,24 +231,18 @@ def test_both_ways_of_keeping_presence_rows_write_the_same_tables_and_free_them(
     ]
     got = {}
     for how in ("checkpoint", "cache"):
-        cfg = config_under(
-            tmp_path / how, release__k_min=1, release__rounding=1, presence__keep_rows=how
-        )
-        write_areas(cfg)
-        write_origins(spark, cfg, "2026-03", HOMES)
-        write_events(spark, cfg, rows)
+        cfg = _lake_with(spark, tmp_path / how, rows, presence__keep_rows=how)
         before = kept_rdds(spark)
         (summary,) = run_presence_days(spark, cfg, [DAY])
         assert kept_rdds(spark) == before  # the pass's rows are freed when it ends
-        got[how] = {
-            t.name: sorted(tuple(r) for r in lake.read_table(spark, cfg, t).collect())
-            for t in (
-                tables.AUDIT_HOURLY,
-                tables.AUDIT_DAILY,
-                tables.AUDIT_DWELL,
-                tables.CANDIDATE_DAILY,
-            )
-        }
+        got[how] = _tables(
+            spark,
+            cfg,
+            tables.AUDIT_HOURLY,
+            tables.AUDIT_DAILY,
+            tables.AUDIT_DWELL,
+            tables.CANDIDATE_DAILY,
+        )
     # daily: A1 {all, D1, roamer}, A2 {all, D1}
     assert summary["audit_daily_rows"] == 5
     # the daily sums of weights may be added in another order (equal to the last bits only)

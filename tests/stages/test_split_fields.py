@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-from conftest import require_function
+from conftest import both_ways, require_function
 from footfall.core import columns as C
 from footfall.stages.landing import FIELDS, LINE, NATIVE_SPLIT, split_fields
 from pyspark.sql import functions as F
@@ -49,11 +48,7 @@ INVALID_UTF8_FIELDS = {
 }
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def native(request, spark):
-    if request.param:
-        require_function(spark, NATIVE_SPLIT)
-    return request.param
+native = both_ways(NATIVE_SPLIT)
 
 
 def _split(spark, lines, native):

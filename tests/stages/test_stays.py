@@ -13,7 +13,7 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import plan_nodes, require_function, text_schema
+from conftest import both_ways, plan_nodes, require_function, text_schema
 from footfall.core import columns as C
 from footfall.core import tables
 from footfall.runtime.session import session_conf
@@ -57,12 +57,7 @@ def ev(token, local: str, area: str, zone: str = LONDON, cell: str | None = None
     return (token, instant, date, clock.hour, cell, area, "R1", "234", "data", local[:7], date)
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def bins_native(request, spark):
-    """Each stays case both ways: the built-in expressions and footfall_stay_bins."""
-    if request.param:
-        require_function(spark, NATIVE_BINS)
-    return request.param
+bins_native = both_ways(NATIVE_BINS, "bins_native")
 
 
 def bins(
@@ -398,11 +393,7 @@ SEGMENTS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(params=[False, True], ids=["builtins", "extension"])
-def native(request, spark):
-    if request.param:
-        require_function(spark, NATIVE_SEGMENTS)
-    return request.param
+native = both_ways(NATIVE_SEGMENTS)
 
 
 def segments_of(spark, rows, marks, native):

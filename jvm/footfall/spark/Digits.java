@@ -26,12 +26,12 @@ public final class Digits extends NativeFunction {
 
   /** Whether text is exactly n ASCII digits (called by the generated code). */
   public static boolean test(UTF8String text, int n) {
-    if (text.numBytes() != n) {
-      return false;
-    }
-    Object base = text.getBaseObject();
-    long at = text.getBaseOffset();
-    for (int i = 0; i < n; i++) {
+    return text.numBytes() == n && digits(text.getBaseObject(), text.getBaseOffset(), 0, n);
+  }
+
+  /** Whether the count bytes from `from` of the bytes at (base, at) are all ASCII digits. */
+  static boolean digits(Object base, long at, int from, int count) {
+    for (int i = from; i < from + count; i++) {
       byte b = Platform.getByte(base, at + i);
       if (b < '0' || b > '9') {
         return false;

@@ -1,5 +1,7 @@
 package footfall.spark;
 
+import static footfall.spark.Digits.digits;
+
 import java.util.List;
 
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -120,16 +122,6 @@ public final class ParseInstant extends NativeFunction {
 
   private static byte byteAt(Object base, long at, int i) {
     return Platform.getByte(base, at + i);
-  }
-
-  private static boolean digits(Object base, long at, int from, int count) {
-    for (int i = from; i < from + count; i++) {
-      byte b = Platform.getByte(base, at + i);
-      if (b < '0' || b > '9') {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static long number(Object base, long at, int from, int count) {
