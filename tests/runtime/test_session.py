@@ -2,8 +2,15 @@
 the session writes timestamps."""
 
 import datetime as dt
+import logging
 
-from footfall.runtime.session import job_settings, session_conf
+from footfall.runtime.session import (
+    HUGE_METHODS,
+    _warn_without_huge_methods,
+    huge_methods_warning,
+    job_settings,
+    session_conf,
+)
 
 BASE = {"spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods", "spark.master": "local[2]"}
 
@@ -56,3 +63,24 @@ def test_delta_files_store_timestamps_as_int64_microseconds_not_int96(spark, tmp
         reader.close()
     assert "int64 event_time (TIMESTAMP(MICROS,true))" in schema, schema
     assert spark.read.format("delta").load(str(tmp_path / "t")).first()[0] == at
+
+
+def test_a_local_driver_without_the_huge_methods_option_is_named():
+    # local mode: the driver JVM runs the tasks, so its own arguments count
+    assert huge_methods_warning("local[2]", ["-Xmx6g", HUGE_METHODS], "") is None
+    message = huge_methods_warning("local[2]", ["-Xmx6g", "-XX:StartFlightRecording"], "")
+    assert "spark.driver.extraJavaOptions" in message and HUGE_METHODS in message
+
+
+def test_executors_without_the_huge_methods_option_are_named():
+    # a cluster: the executors run the tasks, with the options the config gives them
+    assert huge_methods_warning("yarn", [], f"-Xss4m {HUGE_METHODS}") is None
+    assert "spark.executor.extraJavaOptions" in huge_methods_warning("spark://m:7077", [], "-Xss4m")
+
+
+def test_a_session_without_the_option_says_so_in_the_log(spark, caplog):
+    # the test session's JVM has no such option (TEST_SPARK: small data, short methods), so
+    # reading its own arguments must find the option missing
+    with caplog.at_level(logging.WARNING, logger="footfall.runtime.session"):
+        _warn_without_huge_methods(spark)
+    assert [r.getMessage() for r in caplog.records if HUGE_METHODS in r.getMessage()]

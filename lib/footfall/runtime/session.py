@@ -131,7 +131,48 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    _warn_without_huge_methods(spark)
     return spark
+
+
+HUGE_METHODS = "-XX:-DontCompileHugeMethods"
+
+
+def huge_methods_warning(master: str, driver_args: list[str], executor_options: str) -> str | None:
+    """What to say when the JVMs that run tasks lack HUGE_METHODS, else None: the driver's in
+    local mode (it runs the tasks), the executors' elsewhere. Without it HotSpot leaves whole-stage
+    code over 8,000 bytes of bytecode interpreted: ingest's parse took 77.8 task s instead of
+    40.2 (10M, bench/README.md, nineteenth pass). A `--set spark.driver.extraJavaOptions=...`
+    replaces the configured options, this one with them."""
+    if master.startswith("local"):
+        if HUGE_METHODS in driver_args:
+            return None
+        where = "spark.driver.extraJavaOptions (--driver-java-options under spark-submit)"
+    elif HUGE_METHODS in executor_options.split():
+        return None
+    else:
+        where = "spark.executor.extraJavaOptions"
+    return (
+        f"the JVM that runs the tasks lacks {HUGE_METHODS}: add it to {where}, as conf/base.yaml "
+        "has it; without it Spark's larger generated code runs interpreted (ingest about 2x slower)"
+    )
+
+
+def _warn_without_huge_methods(spark: SparkSession) -> None:
+    """Log `huge_methods_warning` for the running session, if any."""
+    try:
+        runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+        driver_args = [str(a) for a in runtime.getInputArguments()]
+    except Exception:  # not a JVM we can ask: say nothing
+        return
+    conf = spark.sparkContext.getConf()
+    message = huge_methods_warning(
+        conf.get("spark.master", "local"),
+        driver_args,
+        conf.get("spark.executor.extraJavaOptions", ""),
+    )
+    if message:
+        log.warning(message)
 
 
 def has_function(spark: SparkSession, name: str) -> bool:
