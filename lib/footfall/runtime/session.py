@@ -144,14 +144,14 @@ def huge_methods_warning(master: str, driver_args: list[str], executor_options: 
     code over 8,000 bytes of bytecode interpreted: ingest's parse took 77.8 task s instead of
     40.2 (10M, bench/README.md, nineteenth pass). A `--set spark.driver.extraJavaOptions=...`
     replaces the configured options, this one with them."""
-    if master.startswith("local"):
-        if HUGE_METHODS in driver_args:
-            return None
-        where = "spark.driver.extraJavaOptions (--driver-java-options under spark-submit)"
-    elif HUGE_METHODS in executor_options.split():
+    local = master.startswith("local")
+    if HUGE_METHODS in (driver_args if local else executor_options.split()):
         return None
-    else:
-        where = "spark.executor.extraJavaOptions"
+    where = (
+        "spark.driver.extraJavaOptions (--driver-java-options under spark-submit)"
+        if local
+        else "spark.executor.extraJavaOptions"
+    )
     return (
         f"the JVM that runs the tasks lacks {HUGE_METHODS}: add it to {where}, as conf/base.yaml "
         "has it; without it Spark's larger generated code runs interpreted (ingest about 2x slower)"
