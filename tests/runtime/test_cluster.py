@@ -24,6 +24,7 @@ import pytest
 import yaml
 from conftest import ROOT, TEST_KEY, TEST_KEY_HEX
 from footfall.runtime import loopback
+from footfall.runtime.session import NO_AUTO_RESET
 
 pytestmark = pytest.mark.cluster
 
@@ -169,3 +170,8 @@ def test_packaged_ingest_runs_on_the_cluster_and_matches_local_mode(
     for f in files(standalone["work_dir"]) + files(events_dir) + [tmp_path / "worker.log"]:
         data = f.read_bytes()
         assert TEST_KEY_HEX.encode() not in data, f
+
+    # the submitted driver found footfall's jar among --jars: Kryo without its reset, on the
+    # executors too (a registrator they could not load would have failed the tasks)
+    logged = b"".join(f.read_bytes() for f in files(events_dir))
+    assert f'"spark.kryo.registrator":"{NO_AUTO_RESET}"'.encode() in logged

@@ -1,14 +1,20 @@
-"""A job's own session settings (runtime.session.job_settings), scoped SQL settings, and how
-the session writes timestamps."""
+"""A job's own session settings (runtime.session.job_settings), scoped SQL settings, Kryo's
+registrator, and how the session writes timestamps."""
 
 import datetime as dt
 import logging
 
+from footfall.runtime.jars import EXTENSION_JAR
+from footfall.runtime.kept_rows import CHECKPOINT, keep
 from footfall.runtime.session import (
     HUGE_METHODS,
+    KRYO,
+    KRYO_REGISTRATOR,
+    NO_AUTO_RESET,
     _warn_without_huge_methods,
     huge_methods_warning,
     job_settings,
+    kryo_settings,
     session_conf,
 )
 
@@ -84,3 +90,38 @@ def test_a_session_without_the_option_says_so_in_the_log(spark, caplog):
     with caplog.at_level(logging.WARNING, logger="footfall.runtime.session"):
         _warn_without_huge_methods(spark)
     assert [r.getMessage() for r in caplog.records if HUGE_METHODS in r.getMessage()]
+
+
+JARS = f"/opt/jars/delta-spark.jar,/opt/jars/{EXTENSION_JAR}"
+
+
+def test_kryo_runs_without_its_reset_only_with_kryo_and_the_extension_jar():
+    assert kryo_settings({"spark.serializer": KRYO}, JARS) == {KRYO_REGISTRATOR: NO_AUTO_RESET}
+    # Java serialization: no registrator; no extension jar: nothing Spark could load
+    assert kryo_settings({}, JARS) == {}
+    assert kryo_settings({"spark.serializer": KRYO}, "/opt/jars/delta-spark.jar") == {}
+
+
+def test_a_configured_registrator_keeps_its_place_before_footfalls():
+    settings = {"spark.serializer": KRYO, KRYO_REGISTRATOR: "com.acme.Rows"}
+    assert kryo_settings(settings, JARS) == {KRYO_REGISTRATOR: f"com.acme.Rows,{NO_AUTO_RESET}"}
+    named = {"spark.serializer": KRYO, KRYO_REGISTRATOR: f"{NO_AUTO_RESET}, com.acme.Rows"}
+    assert kryo_settings(named, JARS) == {}
+
+
+def test_the_session_kryo_does_not_reset_and_kept_rows_come_back_whole(spark):
+    # the test session is built as the jobs' (TEST_SPARK: Kryo, the jar cache's extension)
+    serializer = spark.sparkContext._jvm.org.apache.spark.SparkEnv.get().serializer()
+    assert serializer.newInstance().getAutoReset() is False
+    # rows of different widths and nulls kept as the jobs keep theirs (a local checkpoint stored
+    # serialised: one stream of Kryo objects naming the row class once), read back three times
+    rows = [(1, "a", None), (2, None, b"xy"), (3, "c" * 300, b"")]
+    frame = spark.createDataFrame(rows, "n int, s string, b binary").coalesce(1)
+    kept, free = keep(frame, CHECKPOINT)
+    for _ in range(3):
+        assert sorted(tuple(r) for r in kept.collect()) == [
+            (1, "a", None),
+            (2, None, bytearray(b"xy")),
+            (3, "c" * 300, bytearray(b"")),
+        ]
+    free()

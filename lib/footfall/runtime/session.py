@@ -127,7 +127,9 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
         # local Python workers (DP noise on cells) use the driver's env
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
-    for key, value in {**settings, **DELTA_SETTINGS, **_extensions(settings)}.items():
+    jars = _submitted_jars() if _submitted() else settings.get("spark.jars", "")
+    extra = {**DELTA_SETTINGS, **_extensions(settings), **kryo_settings(settings, jars)}
+    for key, value in {**settings, **extra}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
@@ -191,6 +193,39 @@ def _extensions(settings: Mapping[str, str]) -> dict[str, str]:
         delta = DELTA_SETTINGS["spark.sql.extensions"]
         return {"spark.sql.extensions": f"{delta},{EXTENSION_CLASS}"}
     return {}
+
+
+KRYO = "org.apache.spark.serializer.KryoSerializer"
+KRYO_REGISTRATOR = "spark.kryo.registrator"
+NO_AUTO_RESET = "footfall.spark.KryoNoAutoReset"
+
+
+def kryo_settings(settings: Mapping[str, str], jars: str) -> dict[str, str]:
+    """Kryo without its reset after every object (`jvm/footfall/spark/KryoNoAutoReset.java`)
+    when the serializer is Kryo and footfall's extension jar is among jars (the classpath's: a
+    registrator Spark cannot load fails every task, where a missing session extension only
+    warns); after a registrator the settings already name. Kept rows (local checkpoints) are
+    stored serialised: without the reset each row no longer names its class again. Measured on
+    the 10M bench, one core each at the same time: ingest 98.7 -> 95.6 executor s, presence
+    69.9 -> 66.1 (bench/README.md, twentieth pass)."""
+    if settings.get("spark.serializer") != KRYO or EXTENSION_JAR not in jars:
+        return {}
+    given = [r.strip() for r in settings.get(KRYO_REGISTRATOR, "").split(",") if r.strip()]
+    if NO_AUTO_RESET in given:
+        return {}
+    return {KRYO_REGISTRATOR: ",".join([*given, NO_AUTO_RESET])}
+
+
+def _submitted_jars() -> str:
+    """The jars spark-submit put on the driver's classpath (--jars, --packages): its
+    spark.jars, read from the driver JVM before the session starts; empty if it cannot be read."""
+    try:
+        from pyspark import SparkContext
+
+        SparkContext._ensure_initialized()
+        return str(SparkContext._jvm.java.lang.System.getProperty("spark.jars", "") or "")
+    except Exception:  # no readable JVM: leave Kryo as configured
+        return ""
 
 
 def _submitted() -> bool:
