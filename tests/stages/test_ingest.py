@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
-from conftest import ROOT, TEST_KEY, kept_rdds, text_schema
+from conftest import ROOT, TEST_KEY, kept_rdds, plan_nodes, text_schema
 from footfall.core import columns as C
 from footfall.core import inputs, lake, tables
 from footfall.core.config import load_config
 from footfall.core.errors import LandingFileError, UserError
 from footfall.privacy.tokens import python_token, token_text
+from footfall.stages import landing
 from footfall.stages.ingest_job import run_ingest, run_ingest_days
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -430,6 +431,37 @@ def test_a_batch_of_landing_days_writes_what_one_run_per_day_writes(spark, tmp_p
         "quarantine": 3,
         "ingest_log": 3,
     }
+
+
+def test_every_landing_day_is_read_in_one_scan_per_header_with_its_folders_day(spark, tmp_path):
+    # ingest reads a batch's CSV files in one scan per header (landing.read_lines), the day being
+    # each file's date= folder (a partition value), not in a scan per day joined by a union
+    cfg = config(tmp_path)
+    first, second, third = list(BATCH)
+    for day, lines in BATCH.items():
+        write_landing(cfg, day, lines)
+    names = HEADER.split(",")
+    swapped = ",".join([names[1], names[0], *names[2:]])  # a second header: msisdn first
+    late = f"{MSISDN},{IMSI_C},{IMEI},2026-03-31T09:00:00Z,{C1},data"
+    write_landing(cfg, second, [late], name="b.csv.gz", header=swapped)
+    groups: dict = {}
+    for day in BATCH:
+        by_header, bad = landing.group_by_header(landing.landing_files(cfg, day))
+        assert bad == []
+        for header, files in by_header.items():
+            groups.setdefault(header, []).extend(files)
+    rows = landing.csv_rows(spark, groups)
+    scans = [n for n in plan_nodes(rows) if n.getClass().getSimpleName() == "FileSourceScanExec"]
+    assert len(scans) == 2  # one per header for the three days (four with a scan per day)
+    got = rows.groupBy(C.LANDING_DATE, C.SOURCE_FILE).count().collect()
+    assert {(r[0], r[1]): r[2] for r in got} == {
+        (first, "a.csv.gz"): 3,
+        (second, "a.csv.gz"): 3,
+        (second, "b.csv.gz"): 1,
+        (third, "a.csv.gz"): 3,
+    }
+    swapped_row = rows.where(F.col(C.SOURCE_FILE) == "b.csv.gz").first()
+    assert (swapped_row[C.IMSI], swapped_row[C.MSISDN]) == (IMSI_C, MSISDN)
 
 
 def test_both_ways_of_keeping_the_parsed_rows_write_the_same_tables_and_free_them(spark, tmp_path):

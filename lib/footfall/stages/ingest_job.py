@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from functools import reduce
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -47,6 +48,9 @@ def _settings(cfg: Config) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
         "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
+        # one task per landing file (a gzip file does not split), as one scan per day gave:
+        # with every day in one scan Spark would pack small files into a task per core's share
+        "spark.sql.files.openCostInBytes": cfg["ingest.max_partition_bytes"],
         # with `ingest.keep_rows: cache` the classified rows are cached for one run only
         # (measured at `UNCOMPRESSED_CACHE`); a local checkpoint keeps rows, not columns
         **UNCOMPRESSED_CACHE,
@@ -100,14 +104,27 @@ def _grouped(spark: SparkSession, cfg: Config, files: list[Path]) -> tuple[dict,
 
 
 def _raw_rows(
-    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], grouped: tuple
+    spark: SparkSession, cfg: Config, files: dict[dt.date, list[Path]], grouped: dict
 ) -> DataFrame:
-    """The landing rows as raw text with their landing day, from the day's `_grouped` files; a
-    failed ingest_log row first if a file is unreadable."""
-    groups, bad, read = grouped
-    if bad:
-        _fail(spark, cfg, landing_date, files, bad)
-    return read(spark, groups).withColumn(C.LANDING_DATE, F.lit(landing_date))
+    """The landing rows of the days as raw text with their landing day, from each day's
+    `_grouped` files; a failed ingest_log row first if a file is unreadable (the first such day).
+
+    CSV: one scan per header for all the days (`landing.read_lines`: the day from each file's
+    folder). Parquet: a scan per day and schema, the day added as a literal."""
+    for d, (_, bad, _) in grouped.items():
+        if bad:
+            _fail(spark, cfg, d, files[d], bad)
+    if cfg["ingest.input_format"] != "parquet":
+        merged: dict[tuple[str, ...], list[Path]] = {}
+        for groups, _, _ in grouped.values():
+            for header, group in groups.items():
+                merged.setdefault(header, []).extend(group)
+        return landing.csv_rows(spark, merged)
+    days = [
+        read(spark, groups).withColumn(C.LANDING_DATE, F.lit(d))
+        for d, (groups, _, read) in grouped.items()
+    ]
+    return reduce(DataFrame.unionByName, days)
 
 
 def run_ingest(
@@ -172,10 +189,7 @@ def _ingest_batch(
         regions = versions.select(C.REGION_ID).distinct().count()
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
         buckets = salt_buckets(partitions, len(dates), regions)
-        raw = None
-        for d in dates:
-            day = _raw_rows(spark, cfg, d, files[d], grouped[d])
-            raw = day if raw is None else raw.unionByName(day)
+        raw = _raw_rows(spark, cfg, files, grouped)
         keys = period_keys_frame(spark, master_key, periods)
         late = dt.timedelta(days=max_late)
         # kept: the landing files are read and parsed once for the counts and both writes.
