@@ -48,8 +48,9 @@ def _settings(cfg: Config) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.files.ignoreCorruptFiles": "false",  # a truncated file must fail, not vanish
         "spark.sql.files.maxPartitionBytes": cfg["ingest.max_partition_bytes"],
-        # one task per landing file (a gzip file does not split), as one scan per day gave:
-        # with every day in one scan Spark would pack small files into a task per core's share
+        # one task per landing file (a gzip file does not split; ~1M rows each): with every
+        # day in one scan Spark would otherwise pack files into tasks of up to
+        # max_partition_bytes (four of the 10M bench's 14 files a task: 4 tasks for 2 cores)
         "spark.sql.files.openCostInBytes": cfg["ingest.max_partition_bytes"],
         # with `ingest.keep_rows: cache` the classified rows are cached for one run only
         # (measured at `UNCOMPRESSED_CACHE`); a local checkpoint keeps rows, not columns
