@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import plan_nodes
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.privacy.disclosure import BREAKDOWN_GROUP, control
 from footfall.stages.dwell import band_labels, breakdown, daily_stays, dwell_band, work_areas
 from footfall.stages.local_clock import MINUTE_US
 from footfall.stages.presence import run_presence
-from footfall.stages.stays import DWELL_US
+from footfall.stages.stays import DAY_DWELL_US, DWELL_US
 from presence_data import event, write_areas, write_events, write_origins
 from pyspark.sql import functions as F
 
@@ -77,18 +78,35 @@ def test_visitor_class_per_case_and_dwell_from_the_hours_minutes(spark):
         f"{C.ORIGIN_ID} string"
     )
     rows = [(*r, f"O{r[3]}") for r in rows]
-    got = spark.createDataFrame(rows, schema).transform(daily_stays(BOUNDS)).collect()
-    found = {
-        r[C.TOKEN]: (r[C.AREA_ID], r[C.VISITOR_CLASS], r[C.DWELL_BAND], r[C.ORIGIN_ID], r[C.WEIGHT])
-        for r in got
-    }
-    assert found == {  # one row per (date, area, token): res's two hours are summed
+    expected = {  # one row per (date, area, token): res's two hours are summed
         "res": ("A1", "resident", "60_180", "Ores", 2.0),
         "wrk": ("A2", "worker", "180_360", "Owrk", 3.0),
         "vis": ("A3", "visitor", "under_60", "Ovis", 4.0),
         "unk": ("A1", "visitor", "60_180", "Ounk", 5.0),
         "roam": ("A3", "worker", "360_plus", "Oroam", 1.0),
     }
+    # summed by the aggregate; and as footfall_stay_bins gives them, each (date, area, token)'s
+    # dwell on one of its rows (res: 80 minutes on its 9:00 row, none on its 10:00 row)
+    given = [(*r, 80 * MINUTE_US if r[3] == "res" else r[4]) for r in rows]
+    given[1] = (*given[1][:-1], None)
+    for frame, aggregates in (
+        (spark.createDataFrame(rows, schema), True),
+        (spark.createDataFrame(given, f"{schema}, {DAY_DWELL_US} long"), False),
+    ):
+        daily = frame.transform(daily_stays(BOUNDS))
+        got = daily.collect()
+        assert any("Aggregate" in n.nodeName() for n in plan_nodes(daily)) == aggregates
+        found = {
+            r[C.TOKEN]: (
+                r[C.AREA_ID],
+                r[C.VISITOR_CLASS],
+                r[C.DWELL_BAND],
+                r[C.ORIGIN_ID],
+                r[C.WEIGHT],
+            )
+            for r in got
+        }
+        assert found == expected
 
 
 def _audit(spark, part, rows):

@@ -3,6 +3,7 @@ package footfall.spark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,9 @@ import org.apache.spark.unsafe.types.UTF8String;
 /**
  * {@code footfall_stay_bins(events, same, other, edge, step, phase, changes, offsets, first, last,
  * hours, weekdays)}: one token's events to the local hour bins it is present in (METHOD 5.1, 5.2),
- * as (date, hour, area, dwell_us) structs, one per bin, its dwell summed.
+ * as (date, hour, area, dwell_us, day_dwell_us) structs, one per bin, its dwell summed;
+ * day_dwell_us, on one bin of each (date, area) and null on the others, is the sum of their dwell:
+ * the token's daily stay row (`footfall.stages.dwell.daily_stays`) without an aggregate.
  *
  * <p>events: the token's (t, cell, type, area) structs, t in microseconds since the epoch, in any
  * order; none of them null (the events table's columns are NOT NULL). They are ordered by t, then
@@ -55,7 +58,8 @@ public final class StayBins extends NativeFunction {
   private static final DataType TYPE =
       ArrayType.apply(
           struct(false, "date", DateType$.MODULE$, "hour", IntegerType$.MODULE$, "area",
-              StringType$.MODULE$, "dwell_us", LongType$.MODULE$),
+                  StringType$.MODULE$, "dwell_us", LongType$.MODULE$)
+              .add("day_dwell_us", LongType$.MODULE$, true),
           false);
   private static final Comparator<Event> ORDER =
       Comparator.<Event>comparingLong(e -> e.t)
@@ -71,6 +75,9 @@ public final class StayBins extends NativeFunction {
 
   /** One local hour bin in one area. */
   private record Bin(int day, int hour, UTF8String area) {}
+
+  /** One local date in one area. */
+  private record DayArea(int day, UTF8String area) {}
 
   /** Where pieces are cut (the hour marks), the zone's offsets, and the bins kept. */
   private record Binning(
@@ -135,11 +142,18 @@ public final class StayBins extends NativeFunction {
       }
       add(dwell, rule, t, ownEnd, area, true);
     }
+    // each (date, area)'s dwell over its bins, given on the first of them (null on the others)
+    Map<DayArea, long[]> days = new HashMap<>();
+    for (Map.Entry<Bin, long[]> b : dwell.entrySet()) {
+      Bin bin = b.getKey();
+      days.computeIfAbsent(new DayArea(bin.day, bin.area), d -> new long[1])[0] += b.getValue()[0];
+    }
     Object[] out = new Object[dwell.size()];
     int k = 0;
     for (Map.Entry<Bin, long[]> b : dwell.entrySet()) {
       Bin bin = b.getKey();
-      Object[] fields = {bin.day, bin.hour, bin.area, b.getValue()[0]};
+      long[] day = days.remove(new DayArea(bin.day, bin.area));
+      Object[] fields = {bin.day, bin.hour, bin.area, b.getValue()[0], day == null ? null : day[0]};
       out[k++] = new GenericInternalRow(fields);
     }
     return new GenericArrayData(out);

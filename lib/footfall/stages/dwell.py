@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.stages.local_clock import MINUTE_US
-from footfall.stages.stays import DWELL_US
+from footfall.stages.stays import DAY_DWELL_US, DWELL_US
 
 WORK_HOURS = range(9, 17)  # local hours 9..16
 _BINS, _DAYS = "_bins", "_days"
@@ -76,12 +76,18 @@ def daily_stays(bounds: Sequence[int]) -> Callable[[DataFrame], DataFrame]:
     origin presence (METHOD 5.2) and both breakdowns (METHOD 5.3) count."""
 
     def _apply(rows: DataFrame) -> DataFrame:
-        # origin, weight, home and work follow from the token (one value each), so they are
-        # grouping keys: the sum is then the only aggregate and Spark hashes the rows (first()
-        # of a string made it sort every hourly row twice: SortAggregate, partial and final)
-        daily = rows.groupBy(
-            C.DATE, C.AREA_ID, C.TOKEN, C.ORIGIN_ID, C.WEIGHT, C.HOME_AREA_ID, C.WORK_AREA_ID
-        ).agg(F.sum(DWELL_US).alias(DWELL_US))
+        # origin, weight, home and work follow from the token (one value each)
+        keys = (C.DATE, C.AREA_ID, C.TOKEN, C.ORIGIN_ID, C.WEIGHT, C.HOME_AREA_ID, C.WORK_AREA_ID)
+        if DAY_DWELL_US in rows.columns:
+            # footfall_stay_bins gave each (date, area, token) its day's dwell on one of its
+            # rows: a filter, not an aggregate (the aggregate over seven keys was a fifth of
+            # presence's CPU in a 10M profile: bench/README.md, twentieth pass)
+            day = F.col(DAY_DWELL_US)
+            daily = rows.where(day.isNotNull()).select(*keys, day.alias(DWELL_US))
+        else:
+            # the sum is the only aggregate and Spark hashes the rows (first() of a string made
+            # it sort every hourly row twice: SortAggregate, partial and final)
+            daily = rows.groupBy(*keys).agg(F.sum(DWELL_US).alias(DWELL_US))
         area = F.col(C.AREA_ID)
         visitor_class = (
             F.when(area == F.col(C.HOME_AREA_ID), F.lit(C.RESIDENT))

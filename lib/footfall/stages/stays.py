@@ -45,6 +45,9 @@ from footfall.stages.stay_rule import StayRule, weekday_reach
 START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
 LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
 DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
+# with footfall_stay_bins: on one hourly row of each (date, area, token), the token's dwell there
+# that date (the sum of those rows' DWELL_US); null on the others (`native_bins`)
+DAY_DWELL_US = "day_dwell_us"
 _T, _POINT = "_t", "_point"
 NATIVE_SEGMENTS = "footfall_hour_segments"  # registered by footfall's Spark extension (jvm/)
 NATIVE_BINS = "footfall_stay_bins"  # the same, a token's events to its bins in one call
@@ -264,8 +267,10 @@ def native_bins(
     """`present_hours` with footfall_stay_bins (jvm/footfall/spark/StayBins.java): each token's
     events collected into one array (one shuffle by token, no sort by instant), and the function
     turns it into the token's bins of first..last with their dwell: the same rows as the window,
-    the intervals, the hour cuts and the distinct of the built-in path (tested). weekday_only:
-    only the bins of those local hours on Monday to Friday."""
+    the intervals, the hour cuts and the distinct of the built-in path (tested), and
+    DAY_DWELL_US, each (date, area)'s dwell on one of its rows (the daily rows' dwell without an
+    aggregate: `dwell.daily_stays`). weekday_only: only the bins of those local hours on Monday
+    to Friday."""
     bins = _stay_bins(F.col("_events"), rule, marks, zone, first, last, weekday_only)
     event = F.struct(
         F.unix_micros(C.EVENT_TIME).alias("t"),
@@ -291,6 +296,7 @@ def native_bins(
                 C.TOKEN,
                 C.MCC,
                 F.col("_bin.dwell_us").alias(DWELL_US),
+                F.col("_bin.day_dwell_us").alias(DAY_DWELL_US),
             )
         )
 
