@@ -12,7 +12,7 @@ from footfall.privacy.disclosure import BREAKDOWN_GROUP, control
 from footfall.stages.dwell import band_labels, breakdown, daily_stays, dwell_band, work_areas
 from footfall.stages.local_clock import MINUTE_US
 from footfall.stages.presence import run_presence
-from footfall.stages.stays import DAY_DWELL_US, DWELL_US
+from footfall.stages.stay_bins import DAY_DWELL_US, DWELL_US
 from presence_data import event, write_areas, write_events, write_origins
 from pyspark.sql import functions as F
 

@@ -26,6 +26,7 @@ from footfall.stages.local_clock import (
     local_micros,
     utc_offsets,
 )
+from footfall.stages.stay_bins import DAY_DWELL_US
 from footfall.stages.stay_rule import (
     StayRule,
     reach_bounds,
@@ -34,7 +35,6 @@ from footfall.stages.stay_rule import (
     within_reach,
 )
 from footfall.stages.stays import (
-    DAY_DWELL_US,
     DWELL_US,
     NATIVE_BINS,
     NATIVE_SEGMENTS,

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from footfall.core import columns as C
 from footfall.stages.local_clock import MINUTE_US
-from footfall.stages.stays import DAY_DWELL_US, DWELL_US
+from footfall.stages.stay_bins import DAY_DWELL_US, DWELL_US
 
 WORK_HOURS = range(9, 17)  # local hours 9..16
 _BINS, _DAYS = "_bins", "_days"

@@ -55,7 +55,7 @@ class StayRule:
 REACH_MARGIN_US = 2 * HOUR_US
 
 
-# `stays.native_bins` gathers each token's events with collect_list, an object hash aggregate.
+# `stay_bins.native_bins` gathers each token's events with collect_list, an object hash aggregate.
 # Past spark.sql.objectHashAggregate.sortBased.fallbackThreshold keys (Spark's default: 128) a
 # task stops adding tokens to its hash map and sorts every remaining row by token, then gathers
 # them in order: bounded memory, but a sort of almost every event. Measured (presence of 14

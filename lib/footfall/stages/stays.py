@@ -7,7 +7,7 @@ before it and the last one an edge after it. An interval becomes the local hour 
 overlaps by a positive duration: the bin of its start and of every local hour boundary inside
 it, never one row per minute (the zone's clock: `local_clock`). Two ways to the same rows:
 
-- with footfall's Spark extension (`native_bins`): each token's events collected after one
+- with footfall's Spark extension (`stay_bins.native_bins`): each token's events collected after one
   shuffle by token, and `footfall_stay_bins` (jvm/footfall/spark/StayBins.java) turns them into
   the token's bins with their dwell in one call;
 - without it (`intervals`, `hour_bins`): Spark built-ins, a window for the neighbours, array
@@ -40,18 +40,13 @@ from footfall.stages.local_clock import (
     utc_offsets,
     whole,
 )
+from footfall.stages.stay_bins import DWELL_US, NATIVE_BINS, native_bins
 from footfall.stages.stay_rule import StayRule, weekday_reach
 
 START, END, AREA = "start", "end", "area"  # fields of one interval (start inclusive, end not)
 LASTS = "lasts"  # false for an event's own 1-microsecond interval: no dwell (METHOD 5.3)
-DWELL_US = "dwell_us"  # microseconds of a row's interval inside its hour bin
-# with footfall_stay_bins: on one hourly row of each (date, area, token), the token's dwell there
-# that date (the sum of those rows' DWELL_US); null on the others (`native_bins`)
-DAY_DWELL_US = "day_dwell_us"
 _T, _POINT = "_t", "_point"
 NATIVE_SEGMENTS = "footfall_hour_segments"  # registered by footfall's Spark extension (jvm/)
-NATIVE_BINS = "footfall_stay_bins"  # the same, a token's events to its bins in one call
-_EPOCH = dt.date(1970, 1, 1)
 
 
 def _interval(start: Column, end: Column, area: Column, lasts: bool = True) -> Column:
@@ -217,87 +212,6 @@ def present_hours(
             .groupBy(C.TOKEN, C.DATE, C.HOUR, C.AREA_ID, C.MCC)
             .agg(F.sum(DWELL_US).alias(DWELL_US))
             .select(C.DATE, C.HOUR, C.AREA_ID, C.TOKEN, C.MCC, DWELL_US)
-        )
-
-    return _apply
-
-
-def _stay_bins(
-    events: Column,
-    rule: StayRule,
-    marks: HourMarks,
-    zone: UtcOffsets,
-    first: dt.date,
-    last: dt.date,
-    weekday_only: range | None,
-) -> Column:
-    """footfall_stay_bins over a token's collected events, with the rule, the hour marks, the
-    zone's offsets and the bins kept (first..last; weekday_only: those hours of Monday to Friday)
-    as literals."""
-    hours = range(24) if weekday_only is None else weekday_only
-    limits = (rule.bridge_same_area_minutes, rule.bridge_other_area_minutes, rule.edge_minutes)
-
-    def longs(*values: int) -> list[Column]:
-        return [F.lit(v).cast("long") for v in values]
-
-    def longs_array(values: tuple[int, ...]) -> Column:
-        return F.array(*[F.lit(v) for v in values]).cast("array<bigint>")
-
-    return F.call_function(
-        NATIVE_BINS,
-        events,
-        *longs(*(minutes * MINUTE_US for minutes in limits), marks.step_us, marks.phase_us),
-        longs_array(zone.changes),
-        longs_array(zone.offsets),
-        F.lit((first - _EPOCH).days),
-        F.lit((last - _EPOCH).days),
-        F.lit(sum(1 << h for h in hours)),
-        F.lit(weekday_only is not None),
-    )
-
-
-def native_bins(
-    rule: StayRule,
-    marks: HourMarks,
-    zone: UtcOffsets,
-    first: dt.date,
-    last: dt.date,
-    weekday_only: range | None = None,
-) -> Callable[[DataFrame], DataFrame]:
-    """`present_hours` with footfall_stay_bins (jvm/footfall/spark/StayBins.java): each token's
-    events collected into one array (one shuffle by token, no sort by instant), and the function
-    turns it into the token's bins of first..last with their dwell: the same rows as the window,
-    the intervals, the hour cuts and the distinct of the built-in path (tested), and
-    DAY_DWELL_US, each (date, area)'s dwell on one of its rows (the daily rows' dwell without an
-    aggregate: `dwell.daily_stays`). weekday_only: only the bins of those local hours on Monday
-    to Friday."""
-    bins = _stay_bins(F.col("_events"), rule, marks, zone, first, last, weekday_only)
-    event = F.struct(
-        F.unix_micros(C.EVENT_TIME).alias("t"),
-        F.col(C.CELL_ID).alias("cell"),
-        F.col(C.EVENT_TYPE).alias("type"),
-        F.col(C.AREA_ID).alias("area"),
-    )
-
-    def _apply(events: DataFrame) -> DataFrame:
-        # repartitioned by the token alone, then grouped with its mcc (one per token): the
-        # aggregate runs after the shuffle, and its hash partitioning by token carries through
-        # to the distinct counts as the window's does
-        return (
-            events.select(C.TOKEN, C.MCC, event.alias("_event"))
-            .repartition(C.TOKEN)
-            .groupBy(C.TOKEN, C.MCC)
-            .agg(F.collect_list("_event").alias("_events"))
-            .select(C.TOKEN, C.MCC, F.explode(bins).alias("_bin"))
-            .select(
-                F.col("_bin.date").alias(C.DATE),
-                F.col("_bin.hour").alias(C.HOUR),
-                F.col("_bin.area").alias(C.AREA_ID),
-                C.TOKEN,
-                C.MCC,
-                F.col("_bin.dwell_us").alias(DWELL_US),
-                F.col("_bin.day_dwell_us").alias(DAY_DWELL_US),
-            )
         )
 
     return _apply
