@@ -13,12 +13,14 @@ from footfall.stages.origins import (
     NIGHT_DATE,
     NIGHTLY,
     assign_origins,
+    detect_origins,
     flag_nightly_locations,
     night_events,
     nightly_counts,
     period_bounds,
     read_period_events,
     run_origins,
+    token_groups,
 )
 from presence_data import config_under, event, write_areas, write_events
 from pyspark.sql import functions as F
@@ -41,7 +43,9 @@ def test_night_date_is_previous_day_after_midnight_and_stays_in_its_period(spark
         event("t", "2026-03-31", 22, "A1"),  # night of 03-31 (last night of March)
         event("u", "2026-04-01", 2, "A1"),  # night of 03-31 but an April token: no night
     ]
-    got = night_events(_events(spark, rows)).select(C.EVENT_DATE, C.EVENT_HOUR, NIGHT_DATE)
+    got = night_events("2026-03")(_events(spark, rows)).select(
+        C.EVENT_DATE, C.EVENT_HOUR, NIGHT_DATE
+    )
     expected = spark.createDataFrame(
         [
             (D("2026-03-10"), 23, D("2026-03-10")),
@@ -65,7 +69,7 @@ def test_nightly_location_tie_goes_to_smallest_area_id(spark):
     ]
     got = (
         _events(spark, rows)
-        .transform(night_events)
+        .transform(night_events("2026-03"))
         .transform(nightly_counts)
         .transform(flag_nightly_locations)
         .where(F.col(NIGHTLY))
@@ -75,6 +79,34 @@ def test_nightly_location_tie_goes_to_smallest_area_id(spark):
         [("t", D("2026-03-10"), "A3"), ("t", D("2026-03-11"), "A1")], got.schema
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_token_groups_count_night_events_and_give_every_token_a_row_from_one_scan(spark):
+    rows = [
+        event("t", "2026-03-10", 23, "A1"),  # night of 03-10 at A1
+        event("t", "2026-03-11", 1, "A1"),  # night of 03-10 at A1
+        event("t", "2026-03-11", 12, "A2"),  # daytime: the night-less row
+        event("t", "2026-03-11", 13, "A2"),  # daytime: the same row
+        event("t", "2026-03-01", 3, "A3"),  # night of 02-28: not a night of March
+        event("day", "2026-03-05", 12, "A1"),  # daytime only: a row all the same
+        event("roamer", "2026-03-10", 23, "A1", "208"),  # not domestic: no row
+    ]
+    got = _events(spark, rows).transform(token_groups("2026-03", ["234"]))
+    expected = spark.createDataFrame(
+        [
+            ("t", D("2026-03-10"), "A1", 2),
+            ("t", None, None, 3),
+            ("day", None, None, 1),
+        ],
+        got.schema,
+    )
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+    # the origins read the events once (the tokens seen came from a second scan), and the
+    # areas once: two scans in all
+    areas = spark.createDataFrame([("A1", "D1", "R1")], [C.AREA_ID, C.DISTRICT_ID, C.REGION_ID])
+    origins = _events(spark, rows).transform(detect_origins("2026-03", ["234"], 1, areas))
+    plan = origins._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("Scan ExistingRDD") == 2, plan
 
 
 def _nights(token, area, days, hour=23, mcc="234"):

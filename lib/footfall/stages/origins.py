@@ -3,6 +3,7 @@ the job also writes the period's work areas (METHOD 5.3) beside the homes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
@@ -33,16 +34,35 @@ def is_domestic(home_mccs: Sequence[str]) -> F.Column:
     return F.col(C.MCC).isin(list(home_mccs))
 
 
-def night_events(events: DataFrame) -> DataFrame:
-    """Night events with their night date, kept when the night date is in the event's period."""
-    hour = F.col(C.EVENT_HOUR)
-    night_date = F.when(hour >= 22, F.col(C.EVENT_DATE)).otherwise(F.date_sub(C.EVENT_DATE, 1))
+def night_events(period: str) -> Callable[[DataFrame], DataFrame]:
+    """Night events of the period with their night date: the night date in the period too."""
+    first, last = period_bounds(period)
+
+    def _apply(events: DataFrame) -> DataFrame:
+        return events.where(is_night(first, last)).withColumn(NIGHT_DATE, night_date())
+
+    return _apply
+
+
+def night_date() -> F.Column:
+    """The night an event's hour belongs to: its date from 22:00, the day before until 06:59."""
+    return F.when(F.col(C.EVENT_HOUR) >= 22, F.col(C.EVENT_DATE)).otherwise(
+        F.date_sub(C.EVENT_DATE, 1)
+    )
+
+
+def is_night(first: dt.date, last: dt.date) -> F.Column:
+    """Whether an event is a night event of the period first..last: a night hour, the event's
+    date in the period, and its night date too (tokens are per period: hours 0..6 of a period's
+    first day have a night date in the previous period, whose tokens differ, so they belong to
+    no night at all, METHOD 4). Compared as dates: the event's period is its date's month
+    (METHOD 3.1), so this is `date_format(night date, 'yyyy-MM') = period` without reading and
+    formatting text per row."""
+    date = F.col(C.EVENT_DATE)
     return (
-        events.where(hour.isin(list(NIGHT_HOURS)))
-        .withColumn(NIGHT_DATE, night_date)
-        # tokens are per period: hours 0..6 of a period's first day have a night date in the
-        # previous period, whose tokens differ, so they belong to no night at all (METHOD 4)
-        .where(F.date_format(NIGHT_DATE, "yyyy-MM") == F.col(C.PERIOD))
+        F.col(C.EVENT_HOUR).isin(list(NIGHT_HOURS))
+        & date.between(F.lit(first), F.lit(last))
+        & (night_date() >= F.lit(first))
     )
 
 
@@ -59,23 +79,29 @@ def flag_nightly_locations(counts: DataFrame) -> DataFrame:
 
 
 def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
-    """Per token: home_area_id (null when unknown), nights_observed, nights_at_home."""
+    """Per token: home_area_id (null when unknown), nights_observed, nights_at_home.
+    counts: `nightly_counts`; a row with a null night date and area stands for a token's events
+    outside any night (`token_groups`): such a token gets a row with no home and no nights."""
+    night = F.col(NIGHT_DATE).isNotNull()
     # per (token, area): the nights it is the nightly location and its night events, for the
     # areas that are a nightly location at least once, in one aggregation of the counts (a join
     # of the nightly locations' counts with the events' sums read the events twice: Spark reused
-    # no exchange across the two branches of the join)
+    # no exchange across the two branches of the join); the night-less row is kept with 0 nights
     nights = (
         flag_nightly_locations(counts)
         .groupBy(C.TOKEN, C.AREA_ID)
         .agg(
-            F.count_if(F.col(NIGHTLY)).alias(NIGHTS),
-            F.sum(NIGHT_EVENTS).alias(NIGHT_EVENTS),
+            F.count_if(F.col(NIGHTLY) & night).alias(NIGHTS),
+            F.sum(F.when(night, F.col(NIGHT_EVENTS))).alias(NIGHT_EVENTS),
         )
-        .where(F.col(NIGHTS) > 0)
+        .where((F.col(NIGHTS) > 0) | F.col(C.AREA_ID).isNull())
     )
     by_token = Window.partitionBy(C.TOKEN)
-    order = by_token.orderBy(F.desc(NIGHTS), F.desc(NIGHT_EVENTS), F.asc(C.AREA_ID))
-    known = F.col(NIGHTS) >= F.lit(min_nights)
+    # an area with a night ranks before the night-less row (0 nights, null events and area)
+    order = by_token.orderBy(
+        F.desc(NIGHTS), F.desc_nulls_last(NIGHT_EVENTS), F.asc_nulls_last(C.AREA_ID)
+    )
+    known = (F.col(NIGHTS) >= F.lit(min_nights)) & F.col(C.AREA_ID).isNotNull()
     return (
         # one nightly location per observed night, so the sum over areas counts the nights
         nights.withColumn(C.NIGHTS_OBSERVED, F.sum(NIGHTS).over(by_token))
@@ -90,33 +116,49 @@ def home_areas(counts: DataFrame, min_nights: int) -> DataFrame:
     )
 
 
+def token_groups(period: str, home_mccs: Sequence[str]) -> Callable[[DataFrame], DataFrame]:
+    """Events of the period -> `nightly_counts` of its domestic tokens' night events, and one
+    row with a null night date and area per token for its other events: every domestic token
+    seen has a row, from one scan of the events. (The tokens seen as a distinct of their own
+    scanned the period's events a second time; as a distinct of these groups, Spark's optimizer
+    pushes the night filter below the aggregate and plans both scans again.)"""
+    first, last = period_bounds(period)
+
+    def _apply(events: DataFrame) -> DataFrame:
+        night = is_night(first, last)
+        return (
+            events.where(is_domestic(home_mccs))
+            .select(
+                C.TOKEN,
+                F.when(night, night_date()).alias(NIGHT_DATE),
+                F.when(night, F.col(C.AREA_ID)).alias(C.AREA_ID),
+            )
+            .transform(nightly_counts)
+        )
+
+    return _apply
+
+
 def detect_origins(
     period: str, home_mccs: Sequence[str], min_nights: int, areas: DataFrame
 ) -> Callable[[DataFrame], DataFrame]:
     """Events of one period -> origins rows: every domestic subscriber seen, home or not."""
 
     def _apply(events: DataFrame) -> DataFrame:
-        domestic = events.where(is_domestic(home_mccs))
-        seen = domestic.select(C.TOKEN).distinct()
-        homes = domestic.transform(night_events).transform(nightly_counts)
-        homes = home_areas(homes, min_nights)
+        homes = home_areas(events.transform(token_groups(period, home_mccs)), min_nights)
         area_ref = areas.select(
             F.col(C.AREA_ID).alias(C.HOME_AREA_ID),
             F.col(C.DISTRICT_ID).alias(C.HOME_DISTRICT_ID),
             F.col(C.REGION_ID).alias(C.HOME_REGION_ID),
         )
-        return (
-            seen.join(homes, C.TOKEN, "left")
-            .join(F.broadcast(area_ref), C.HOME_AREA_ID, "left")
-            .select(
-                C.TOKEN,
-                F.lit(period).alias(C.PERIOD),
-                C.HOME_AREA_ID,
-                C.HOME_DISTRICT_ID,
-                C.HOME_REGION_ID,
-                F.coalesce(C.NIGHTS_OBSERVED, F.lit(0)).alias(C.NIGHTS_OBSERVED),
-                F.coalesce(C.NIGHTS_AT_HOME, F.lit(0)).alias(C.NIGHTS_AT_HOME),
-            )
+        return homes.join(F.broadcast(area_ref), C.HOME_AREA_ID, "left").select(
+            C.TOKEN,
+            F.lit(period).alias(C.PERIOD),
+            C.HOME_AREA_ID,
+            C.HOME_DISTRICT_ID,
+            C.HOME_REGION_ID,
+            C.NIGHTS_OBSERVED,
+            C.NIGHTS_AT_HOME,
         )
 
     return _apply
