@@ -145,6 +145,21 @@ def test_a_token_in_twelve_areas_keeps_each_area_apart(spark, bins_native):
     assert bins(spark, bins_native, rows, "2026-03-10") == expected
 
 
+def test_areas_of_any_length_and_back_again_stay_apart(spark, bins_native):
+    # a long id, one sharing all but its last byte, a short one and an empty one, each visited
+    # twice (every 2 hours, split at the midpoints): each keeps its own hours
+    names = ["AREA-NORTH-1", "AREA-NORTH-2", "A1", "", "AREA-NORTH-1", "AREA-NORTH-2", "A1", ""]
+    rows = [ev("s", f"2026-03-10 {2 * k + 4:02d}:30", a) for k, a in enumerate(names)]
+    k_hours = {a: [k for k, b in enumerate(names) if b == a] for a in set(names)}
+    expected = {
+        a: sorted(h for k in ks for h in hours("2026-03-10", 2 * k + 3, 2 * k + 4, 2 * k + 5))
+        for a, ks in k_hours.items()
+    }
+    expected["AREA-NORTH-1"] = sorted(set(expected["AREA-NORTH-1"]) - set(hours("2026-03-10", 3)))
+    expected[""] = sorted(set(expected[""]) - set(hours("2026-03-10", 19)))
+    assert bins(spark, bins_native, rows, "2026-03-10") == expected
+
+
 def test_isolated_event_near_the_hour_start_has_an_edge_into_the_previous_hour(spark, bins_native):
     rows = [ev("s", "2026-03-10 10:05", "A1")]  # 09:35-10:35
     assert bins(spark, bins_native, rows, "2026-03-10") == {"A1": hours("2026-03-10", 9, 10)}
