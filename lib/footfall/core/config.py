@@ -132,6 +132,11 @@ SPEC: dict[str, tuple[Any, str]] = {
         int,
         "log the running Spark stages (tasks done of all) this often during long work; 0: off",
     ),
+    "run.write_threads": (
+        int,
+        "how many of a job's independent table writes (and the release's table reads) run at "
+        "once, from threads of the driver; 1: one after the other",
+    ),
 }
 # `spark.*` keys are free-form and passed to the SparkSession as they are (e.g. spark.master).
 SPARK_PREFIX = "spark."

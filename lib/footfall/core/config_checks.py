@@ -36,6 +36,7 @@ POSITIVE = (
     "generate.subscribers",
     "generate.days",
     "run.batch_days",
+    "run.write_threads",
 )
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -28,6 +29,7 @@ from footfall.core.errors import UserError
 from footfall.gate import breakdowns, measures, split
 from footfall.gate.breakdowns import BREAKDOWNS
 from footfall.gate.split import BatchFrame
+from footfall.runtime.concurrent import run_together
 
 Cache = Callable[[DataFrame], DataFrame]
 GROUP_HOURLY = (C.DATE, C.HOUR, C.AREA_ID)  # disclosure groups (METHOD 7)
@@ -97,10 +99,29 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
     """Read the candidates of the dates and everything the checks compare them with."""
     day = lake.Dates(C.DATE, tuple(dates))
     hint = f"run `footfall presence --date {dates[0].isoformat()}` first"
-    hourly = cache(lake.read_slice(spark, cfg, tables.CANDIDATE_HOURLY, day))
-    parts = max(1, math.ceil(lake.size_bytes(hourly) / BYTES_PER_PARTITION))
-    hourly = hourly.coalesce(parts)  # over the cache: a narrow step, no second scan
-    daily = cache(lake.read_slice(spark, cfg, tables.CANDIDATE_DAILY, day)).coalesce(parts)
+    lateness = cfg["ingest.max_lateness_days"]
+    feeding = {d: calendar.feeding_landing_days(d, lateness) for d in dates}
+    landing = lake.Dates(C.LANDING_DATE, tuple({x for days in feeding.values() for x in days}))
+    # every table read (its Delta snapshot and its scan planned: a few small Spark jobs each) at
+    # once (`run.write_threads`); the slices of the dates cached (planned now, filled when used)
+    audited = [tables.AUDIT_HOURLY, tables.AUDIT_DAILY]
+    audited += [t for b in BREAKDOWNS for t in (b.candidate, b.audit)]
+    read = run_together(
+        spark,
+        [
+            lambda: cache(lake.read_slice(spark, cfg, tables.CANDIDATE_HOURLY, day)),
+            lambda: cache(lake.read_slice(spark, cfg, tables.CANDIDATE_DAILY, day)),
+            lambda: lake.read_slice(spark, cfg, tables.INGEST_LOG, landing),
+            lambda: lake.read_table(spark, cfg, tables.RELEASED_DAILY),
+            *[partial(_cached_slice, spark, cfg, t, hint, day, cache) for t in audited],
+        ],
+        cfg["run.write_threads"],
+    )
+    hourly, daily, ingest, released = read[:4]
+    sliced = dict(zip([t.name for t in audited], read[4:], strict=True))
+    partitions = max(1, math.ceil(lake.size_bytes(hourly) / BYTES_PER_PARTITION))
+    hourly = hourly.coalesce(partitions)  # over the cache: a narrow step, no second scan
+    daily = daily.coalesce(partitions)
     counts = _counts(hourly, daily)
     missing = [d for d in dates if d not in counts]
     if missing:
@@ -109,23 +130,15 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
             f"no candidate rows for {', '.join(d.isoformat() for d in missing)}: run `{run}` "
             + ("first" if len(missing) == 1 else "(and for the other dates) first")
         )
-    audit = [
-        cache(lake.where(lake.read_required(spark, cfg, t, hint), day)).coalesce(parts)
-        for t in (tables.AUDIT_HOURLY, tables.AUDIT_DAILY)
-    ]
-    lateness = cfg["ingest.max_lateness_days"]
-    feeding = {d: calendar.feeding_landing_days(d, lateness) for d in dates}
-    landing = lake.Dates(C.LANDING_DATE, tuple({x for days in feeding.values() for x in days}))
-    ingest = lake.read_slice(spark, cfg, tables.INGEST_LOG, landing)
+    audit = [sliced[t.name].coalesce(partitions) for t in audited[:2]]
     parts = {
-        b.released.name: tuple(
-            cache(lake.where(lake.read_required(spark, cfg, t, hint), day)).coalesce(parts)
-            for t in (b.candidate, b.audit)
+        b.released.name: (
+            sliced[b.candidate.name].coalesce(partitions),
+            sliced[b.audit.name].coalesce(partitions),
         )
         for b in BREAKDOWNS
     }
     span_days = (dates[-1] - dates[0]).days + 1  # enough for each date's history (measures)
-    released = lake.read_table(spark, cfg, tables.RELEASED_DAILY)
     return GateInputs(
         dates=dates,
         hourly=hourly,
@@ -144,6 +157,14 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
         parts=parts,
         part_rows=breakdowns.part_rows(dates, {name: rows for name, (rows, _) in parts.items()}),
     )
+
+
+def _cached_slice(
+    spark: SparkSession, cfg: Config, table: tables.Table, hint: str, day: lake.Dates, cache: Cache
+) -> DataFrame:
+    """The dates' rows of a table the presence job writes (UserError with hint when missing),
+    cached."""
+    return cache(lake.where(lake.read_required(spark, cfg, table, hint), day))
 
 
 def _counts(hourly: DataFrame, daily: DataFrame) -> dict[dt.date, DateCounts]:
@@ -180,16 +201,21 @@ def measure(spark: SparkSession, cfg: Config, inp: GateInputs, cache: Cache) -> 
     support_daily = cache(
         measures.with_support(inp.daily, inp.audit_daily, GROUP_DAILY).coalesce(1)
     )
-    stats_hourly = measures.support_stats(support_hourly, inp.audit_hourly, k_min)
-    stats_daily = measures.support_stats(support_daily, inp.audit_daily, k_min)
-    below_hourly = measures.below_k_min(
-        support_hourly, k_min, GROUP_HOURLY, [d for d, s in stats_hourly.items() if s.below_k_min]
+    # the tables' measures (a few small Spark jobs each) at once (`run.write_threads`)
+    measured = run_together(
+        spark,
+        [
+            partial(_support_measures, support_hourly, inp.audit_hourly, k_min, GROUP_HOURLY),
+            partial(_support_measures, support_daily, inp.audit_daily, k_min, GROUP_DAILY),
+            *[
+                partial(_measure_part, b, inp, k_min, cfg["release.rounding"], cache)
+                for b in BREAKDOWNS
+            ],
+        ],
+        cfg["run.write_threads"],
     )
-    below_daily = measures.below_k_min(
-        support_daily, k_min, GROUP_DAILY, [d for d, s in stats_daily.items() if s.below_k_min]
-    )
-    parts = {b.released.name: _measure_part(b, inp, k_min, cfg["release.rounding"], cache)
-             for b in BREAKDOWNS}  # fmt: skip
+    (stats_hourly, below_hourly), (stats_daily, below_daily) = measured[:2]
+    parts = {b.released.name: part for b, part in zip(BREAKDOWNS, measured[2:], strict=True)}
     ingest = [r.asDict() for r in inp.ingest.drop("files", "failed_files").collect()]
     ingest.sort(key=lambda r: r[C.LANDING_DATE])
     frames = _frames(spark, inp, support_hourly, support_daily, parts)
@@ -245,6 +271,16 @@ def _frames(
     for name, p in parts.items():
         frames.update({(name, f): split.by_date(df) for f, df in p.frames.items()})
     return frames
+
+
+def _support_measures(
+    support: DataFrame, audit: DataFrame, k_min: int, group: tuple[str, ...]
+) -> tuple[dict[dt.date, measures.SupportStats], dict[dt.date, str]]:
+    """A table's support statistics per date, and its groups under k_min on the dates with
+    any (`measures.below_k_min`)."""
+    stats = measures.support_stats(support, audit, k_min)
+    below = [d for d, s in stats.items() if s.below_k_min]
+    return stats, measures.below_k_min(support, k_min, group, below)
 
 
 def _measure_part(

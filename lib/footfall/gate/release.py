@@ -13,6 +13,7 @@ import json
 import logging
 import subprocess
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
 from footfall.gate import breakdowns, candidates, dp_gate, outcomes, report, suites
 from footfall.gate.verdicts import Verdict, judge
+from footfall.runtime.concurrent import run_together
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +59,30 @@ def publish(
 ) -> dict:
     """Replace the dates of ids in the released tables (candidate frame, released table), their
     rows tagged with the date's release id: one atomic Delta commit per table for all of them
-    (METHOD 8). A date's rows go in every table or, if a commit fails, in the first ones only;
-    a re-release replaces them."""
+    (METHOD 8), the tables' commits at once. A date's rows go in every table or, if a commit
+    fails, in the tables whose commits succeeded (the attempt is not recorded and the command
+    fails); a re-release replaces them."""
     spark, dates = frames[0][0].sparkSession, sorted(ids)
     tags = F.broadcast(
         spark.createDataFrame(sorted(ids.items()), f"{C.DATE} date, {C.RELEASE_ID} string")
     )
-    versions = {}
-    for df, table in frames:
+
+    def _publish(df: DataFrame, table: tables.Table) -> int | None:
         rows = df.join(tags, C.DATE).repartition(C.DATE)  # one file per date
-        versions[table.name] = lake.replace_where(rows, cfg, table, lake.Dates(C.DATE, dates))
+        version = lake.replace_where(rows, cfg, table, lake.Dates(C.DATE, dates))
         log.info(
             "release: published %s for %s (version %s)",
             table.name,
             ", ".join(map(str, dates)),
-            versions[table.name],
+            version,
         )
-    return versions
+        return version
+
+    # the tables' commits at once (`run.write_threads`)
+    published = run_together(
+        spark, [partial(_publish, df, table) for df, table in frames], cfg["run.write_threads"]
+    )
+    return {table.name: v for (_, table), v in zip(frames, published, strict=True)}
 
 
 def record(spark: SparkSession, cfg: Config, rows: list[dict[str, Any]]) -> None:

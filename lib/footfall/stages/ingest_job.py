@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from functools import reduce
+from functools import partial, reduce
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,6 +24,7 @@ from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
 from footfall.core.errors import LandingFileError
 from footfall.privacy.tokens import period_keys_frame
+from footfall.runtime.concurrent import run_together
 from footfall.runtime.kept_rows import keep
 from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import landing
@@ -272,9 +273,23 @@ def _write_days(
     """Replace the landing days of files in events, quarantine and ingest_log; a summary per
     day."""
     dates = list(files)
-    valid = _write_events(spark, cfg, dates, classified, buckets)
     landing_days = landing_between(dates[0], dates[-1])
-    lake.replace_where(classified.transform(quarantined), cfg, tables.QUARANTINE, landing_days)
+    # the two tables at once (`run.write_threads`): the quarantine's pass over the kept rows
+    # runs beside the events' dedup and write, on a core that write's last tasks leave idle
+    valid, _ = run_together(
+        spark,
+        [
+            partial(_write_events, spark, cfg, dates, classified, buckets),
+            partial(
+                lake.replace_where,
+                classified.transform(quarantined),
+                cfg,
+                tables.QUARANTINE,
+                landing_days,
+            ),
+        ],
+        cfg["run.write_threads"],
+    )
     summaries = [
         LandingDaySummary.from_counts(d, counts[d], valid.get(d, 0), files[d]) for d in dates
     ]

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -18,6 +19,7 @@ from footfall.core.calendar import consecutive, period_bounds, period_of, span
 from footfall.core.config import Config
 from footfall.core.errors import UserError
 from footfall.privacy import disclosure, dp
+from footfall.runtime.concurrent import run_together
 from footfall.runtime.kept_rows import keep
 from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import dp_presence
@@ -218,8 +220,18 @@ def _presence_pass(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> li
         dp_mode = None
         if cfg["release.privacy"] == "dp":
             dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
-        for out in OUTPUTS:
-            versions.update(_write_output(rows, daily, cfg, out, where, written, dp_mode))
+        # the four outputs write eight tables, each from the kept rows: at once
+        # (`run.write_threads`), but in turn in DP mode, whose noise is drawn as the outputs come
+        threads = 1 if dp_mode is not None else cfg["run.write_threads"]
+        for out_versions in run_together(
+            spark,
+            [
+                partial(_write_output, rows, daily, cfg, out, where, written, dp_mode)
+                for out in OUTPUTS
+            ],
+            threads,
+        ):
+            versions.update(out_versions)
         counts = lake.rows_per_date(written)
     finally:
         free_rows()
