@@ -221,7 +221,8 @@ def _presence_pass(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> li
         if cfg["release.privacy"] == "dp":
             dp_mode = dp_presence.prepare(spark, cfg, dates, period, origins)
         # the four outputs write eight tables, each from the kept rows: at once
-        # (`run.write_threads`), but in turn in DP mode, whose noise is drawn as the outputs come
+        # (`run.write_threads`); in turn in DP mode, not measured that way (its noise is drawn
+        # by OpenDP in Python workers, and two of its outputs have no candidates)
         threads = 1 if dp_mode is not None else cfg["run.write_threads"]
         for out_versions in run_together(
             spark,
