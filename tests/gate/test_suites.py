@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from footfall.gate import suites
-from footfall.gate.candidates import suite_params
+from footfall.gate.measured import suite_params
 
 
 def test_every_check_of_every_suite_file_is_an_expectation_of_its_suite(cfg):

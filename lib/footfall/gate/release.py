@@ -26,7 +26,7 @@ from footfall.core import lake, tables
 from footfall.core.calendar import span
 from footfall.core.config import Config
 from footfall.core.errors import GateBlocked
-from footfall.gate import breakdowns, candidates, dp_gate, outcomes, report, suites
+from footfall.gate import breakdowns, candidates, dp_gate, measured, outcomes, report, suites
 from footfall.gate.verdicts import Verdict, judge
 from footfall.runtime.concurrent import run_together
 
@@ -107,7 +107,7 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
     log.info("release %s: reading candidates", span(dates))
     with candidates.persisted() as cache:
         inp = candidates.gate_inputs(spark, cfg, dates, cache)
-        m = candidates.measure(spark, cfg, inp, cache)
+        m = measured.measure(spark, cfg, inp, cache)
         checker = suites.Checker()
         verdicts = judge(cfg, checker, inp, m, dp_gate.skipped_checks(cfg))
         spends = {}

@@ -15,7 +15,8 @@ from typing import Any
 from footfall.core import tables
 from footfall.core.config import Config
 from footfall.gate import measures, split, suites
-from footfall.gate.candidates import GateInputs, Measured
+from footfall.gate.candidates import GateInputs
+from footfall.gate.measured import Measured
 from footfall.gate.outcomes import check_rows
 from footfall.gate.report import ReportFacts
 from footfall.gate.suites import Checker
