@@ -108,13 +108,7 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
     hourly = hourly.coalesce(partitions)  # over the cache: a narrow step, no second scan
     daily = daily.coalesce(partitions)
     counts = _counts(hourly, daily)
-    missing = [d for d in dates if d not in counts]
-    if missing:
-        run = f"footfall presence --date {missing[0].isoformat()}"
-        raise UserError(
-            f"no candidate rows for {', '.join(d.isoformat() for d in missing)}: run `{run}` "
-            + ("first" if len(missing) == 1 else "(and for the other dates) first")
-        )
+    _require_candidates(dates, counts)
     audit = [sliced[t.name].coalesce(partitions) for t in audited[:2]]
     parts = {
         b.released.name: (
@@ -142,6 +136,17 @@ def gate_inputs(spark: SparkSession, cfg: Config, dates: list[dt.date], cache: C
         parts=parts,
         part_rows=breakdowns.part_rows(dates, {name: rows for name, (rows, _) in parts.items()}),
     )
+
+
+def _require_candidates(dates: list[dt.date], counts: dict[dt.date, DateCounts]) -> None:
+    """UserError naming the presence run to do when a date has no candidate rows."""
+    missing = [d for d in dates if d not in counts]
+    if missing:
+        run = f"footfall presence --date {missing[0].isoformat()}"
+        raise UserError(
+            f"no candidate rows for {', '.join(d.isoformat() for d in missing)}: run `{run}` "
+            + ("first" if len(missing) == 1 else "(and for the other dates) first")
+        )
 
 
 def _cached_slice(

@@ -13,7 +13,7 @@ import logging
 import re
 from functools import partial, reduce
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -22,7 +22,6 @@ from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.calendar import consecutive, span, window_periods
 from footfall.core.config import Config
-from footfall.core.errors import LandingFileError
 from footfall.privacy.tokens import period_keys_frame
 from footfall.runtime.concurrent import run_together
 from footfall.runtime.kept_rows import keep
@@ -38,7 +37,13 @@ from footfall.stages.ingest import (
     valid_events,
     with_local_time,
 )
-from footfall.stages.ingest_log import VALID, LandingDaySummary, landing_between, write_log
+from footfall.stages.ingest_log import (
+    VALID,
+    LandingDaySummary,
+    fail_day,
+    landing_between,
+    write_log,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,26 +77,6 @@ NO_PARQUET_STATISTICS = {
 }
 
 
-def _fail(
-    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: list[str]
-) -> NoReturn:
-    """Record a failed landing day in ingest_log, then raise LandingFileError naming the files."""
-    message = (
-        f"truncated or unreadable landing file(s) {', '.join(bad)} in "
-        f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
-    )
-    row = {
-        C.LANDING_DATE: landing_date,
-        "status": "failed",
-        "files": [f.name for f in files],
-        "failed_files": bad,
-        "message": message,
-    }
-    write_log(spark, cfg, [row])
-    log.error("ingest %s failed: %s", landing_date, message)
-    raise LandingFileError(message)
-
-
 def _named_in(message: str, files: list[Path]) -> list[str]:
     """Files whose name appears as a path segment in a (Spark) error message."""
     return [f.name for f in files if re.search(rf"/{re.escape(f.name)}(?![\w.-])", message)]
@@ -115,7 +100,7 @@ def _raw_rows(
     folder). Parquet: a scan per day and schema, the day added as a literal."""
     for d, (_, bad, _) in grouped.items():
         if bad:
-            _fail(spark, cfg, d, files[d], bad)
+            fail_day(spark, cfg, d, files[d], bad)
     if cfg["ingest.input_format"] != "parquet":
         merged: dict[tuple[str, ...], list[Path]] = {}
         for groups, _, _ in grouped.values():
@@ -234,7 +219,7 @@ def _classify_counts(
         bad = _named_in(str(exc), day_files) or landing.gzip_failures(day_files)
         if not bad:
             raise
-        _fail(spark, cfg, day, day_files, bad)
+        fail_day(spark, cfg, day, day_files, bad)
     counts: dict[dt.date, dict[str, int]] = {d: {} for d in files}
     for r in by_reason:
         counts[r[C.LANDING_DATE]][r[C.REASON] or VALID] = int(r["n"])

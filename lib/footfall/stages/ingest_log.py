@@ -7,15 +7,19 @@ rows_duplicate`, as the job returns them, the CLI prints them and ingest_log sto
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pyspark.sql import DataFrame, SparkSession
 
 from footfall.core import columns as C
 from footfall.core import lake, tables
 from footfall.core.config import Config
+from footfall.core.errors import LandingFileError
+
+log = logging.getLogger(__name__)
 
 VALID = "valid"  # the count key of rows with no quarantine reason (before duplicates are dropped)
 
@@ -101,3 +105,23 @@ def write_log(spark: SparkSession, cfg: Config, rows: list[dict]) -> None:
     lake.replace_where(
         _log_frame(spark, rows), cfg, tables.INGEST_LOG, landing_between(min(days), max(days))
     )
+
+
+def fail_day(
+    spark: SparkSession, cfg: Config, landing_date: dt.date, files: list[Path], bad: list[str]
+) -> NoReturn:
+    """Record a failed landing day in ingest_log, then raise LandingFileError naming the files."""
+    message = (
+        f"truncated or unreadable landing file(s) {', '.join(bad)} in "
+        f"{files[0].parent} (a CSV needs a header of the six METHOD 1.1 columns)"
+    )
+    row = {
+        C.LANDING_DATE: landing_date,
+        "status": "failed",
+        "files": [f.name for f in files],
+        "failed_files": bad,
+        "message": message,
+    }
+    write_log(spark, cfg, [row])
+    log.error("ingest %s failed: %s", landing_date, message)
+    raise LandingFileError(message)
