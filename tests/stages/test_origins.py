@@ -146,6 +146,14 @@ def origins_2026_03(spark, tmp_path_factory):
         event("edge", "2026-03-31", 22, "A1"),
         event("edge", "2026-04-01", 2, "A3"),
         event("edge", "2026-04-01", 3, "A3"),
+        # work areas (METHOD 5.3, min_work_days 5), from the homes just detected: "worker" sleeps
+        # at A1 and spends 10:30..14:30 of Monday 16 to Friday 20 at A3 (hours 10..14 present,
+        # the edges to 10:00 and 15:00): work area A3 on 5 weekdays. "homeworker" spends them
+        # at its home A2: 5 weekdays, no work area
+        *_nights("worker", "A1", [16, 17, 18]),
+        *[event("worker", f"2026-03-{d}", h, "A3") for d in range(16, 21) for h in (10, 14)],
+        *_nights("homeworker", "A2", [16, 17, 18]),
+        *[event("homeworker", f"2026-03-{d}", h, "A2") for d in range(16, 21) for h in (10, 14)],
     ]
     write_events(spark, cfg, rows)
     summary = run_origins(spark, cfg, "2026-03")
@@ -163,20 +171,39 @@ def test_origins_home_detection_rules(spark, origins_2026_03):
             ("tie_area", "2026-03", "A2", "D1", "R1", 6, 3),
             ("day_only", "2026-03", None, None, None, 0, 0),
             ("edge", "2026-03", None, None, None, 1, 0),
+            ("worker", "2026-03", "A1", "D1", "R1", 3, 3),
+            ("homeworker", "2026-03", "A2", "D1", "R1", 3, 3),
         ],
         text_schema(tables.ORIGINS),
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
-    assert summary["domestic_subscribers"] == 6
-    assert summary["known_homes"] == 3
+    assert summary["domestic_subscribers"] == 8
+    assert summary["known_homes"] == 5
+
+
+def test_origins_writes_the_work_areas_with_the_homes_just_detected(spark, origins_2026_03):
+    # every token present in weekday hours 9..16: day_only at 12:30 on Thursday 5 (hour 12, one
+    # weekday, no home), and the two workers; the homes come from this run's origins rows
+    cfg, summary = origins_2026_03
+    got = readable(lake.read_table(spark, cfg, tables.WORK_AREAS))
+    expected = spark.createDataFrame(
+        [
+            ("day_only", "2026-03", None, 1),
+            ("worker", "2026-03", "A3", 5),
+            ("homeworker", "2026-03", None, 5),
+        ],
+        text_schema(tables.WORK_AREAS),
+    )
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+    assert summary["work_areas_version"] is not None
 
 
 def test_origins_rerun_replaces_the_period(spark, origins_2026_03):
     cfg, _ = origins_2026_03
     run_origins(spark, cfg, "2026-03")
     got = lake.read_table(spark, cfg, tables.ORIGINS)
-    assert got.count() == 6
-    assert got.select(C.TOKEN).distinct().count() == 6
+    assert got.count() == 8
+    assert got.select(C.TOKEN).distinct().count() == 8
 
 
 def test_period_bounds_cover_the_whole_month():
