@@ -10,6 +10,7 @@ files and writing the three tables of METHOD 3.2 is `footfall.stages.ingest_job`
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -124,20 +125,72 @@ def check_cells(cells: DataFrame) -> None:
         raise UserError(f"cells.csv: fix the cell versions ({listed})")
 
 
-def classify(max_lateness: int, versions: DataFrame) -> Transform:
+@dataclass(frozen=True)
+class CellSlots:
+    """The cell versions that can serve a landing window, one row per cell: `_cell` and, for
+    each slot i < slots, the cell's i-th version (by valid_from) as `_from{i}`, `_to{i}`,
+    `area_id{i}` and `region_id{i}` (null when the cell has fewer versions)."""
+
+    rows: DataFrame
+    slots: int
+
+
+def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
+    """`CellSlots` of the versions (`cell_versions`) valid on any date of first..last (the
+    landing window: a valid event's local date lies in it). The slots are counted by a small
+    Spark job over the reference table.
+
+    One row per cell makes the events' broadcast join unique-keyed. Joined on the cell and the
+    date range, a re-homed cell (two versions) made the join's keys non-unique, and Spark then
+    copies every row the parse pass's generated code outputs, whatever the cell (a tenth of that
+    pass in a 10M profile, the checkpoint's own copy the other half): bench/README.md,
+    twenty-fourth pass."""
+    window = versions.where((F.col("_to") >= F.lit(first)) & (F.col("_from") <= F.lit(last)))
+    numbered = window.withColumn(
+        "_slot", F.row_number().over(Window.partitionBy("_cell").orderBy("_from")) - 1
+    )
+    slots = numbered.agg(F.max("_slot")).first()[0]
+    slots = 0 if slots is None else int(slots) + 1
+    fields = ("_from", "_to", C.AREA_ID, C.REGION_ID)
+    rows = numbered.groupBy("_cell").agg(
+        *[
+            F.max(F.when(F.col("_slot") == i, F.col(name))).alias(f"{name}{i}")
+            for i in range(slots)
+            for name in fields
+        ]
+    )
+    return CellSlots(rows, slots)
+
+
+def _of_version(date: Column, slots: int, name: str) -> Column:
+    """The column `name` of the cell's version valid on date (null when none is)."""
+    if not slots:
+        return F.lit(None).cast("string")
+
+    def valid(i: int) -> Column:
+        return date.between(F.col(f"_from{i}"), F.col(f"_to{i}"))
+
+    picked = F.when(valid(0), F.col(f"{name}0"))
+    for i in range(1, slots):
+        picked = picked.when(valid(i), F.col(f"{name}{i}"))
+    return picked
+
+
+def classify(max_lateness: int, cells: CellSlots) -> Transform:
     """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3).
     Each row's landing day is its LANDING_DATE column (a run may read several landing days)."""
 
     def _classify(rows: DataFrame) -> DataFrame:
-        v = F.broadcast(versions)
         imsi_ok = is_imsi(F.col(C.IMSI), has_function(rows.sparkSession, NATIVE_DIGITS))
-        joined = rows.join(
-            v,
-            (rows[C.CELL_ID] == v["_cell"])
-            & (rows[C.EVENT_DATE] >= v["_from"])
-            & (rows[C.EVENT_DATE] <= v["_to"]),
-            "left",
-        ).drop("_cell", "_from", "_to")
+        by_cell = F.broadcast(cells.rows)
+        joined = rows.join(by_cell, rows[C.CELL_ID] == by_cell["_cell"], "left")
+        joined = joined.select(
+            *[rows[c] for c in rows.columns],
+            *[
+                _of_version(F.col(C.EVENT_DATE), cells.slots, name).alias(name)
+                for name in (C.AREA_ID, C.REGION_ID)
+            ],
+        )
         date, landing_date = F.col(C.EVENT_DATE), F.col(C.LANDING_DATE)
         reason = (
             F.when(F.col(FIELDS) != len(C.RAW_COLUMNS), MALFORMED)

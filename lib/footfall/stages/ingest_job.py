@@ -29,6 +29,7 @@ from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import landing
 from footfall.stages.ingest import (
     anonymise,
+    cell_slots,
     cell_versions,
     check_cells,
     classify,
@@ -174,11 +175,12 @@ def _ingest_batch(
         check_cells(cells)
         versions = cell_versions(cells)
         regions = versions.select(C.REGION_ID).distinct().count()
+        late = dt.timedelta(days=max_late)
+        by_cell = cell_slots(versions, dates[0] - late, dates[-1])
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
         buckets = salt_buckets(partitions, len(dates), regions)
         raw = _raw_rows(spark, cfg, files, grouped)
         keys = period_keys_frame(spark, master_key, periods)
-        late = dt.timedelta(days=max_late)
         # kept: the landing files are read and parsed once for the counts and both writes.
         # Measured (1.53M landing rows, JVM CPU): a second read of the files for the quarantine,
         # counting every row with `observe` on the way, cost 20% more CPU than a cache
@@ -188,7 +190,7 @@ def _ingest_batch(
         # built by the counts' own pass. Both ways write the same tables (tested).
         classified, release = keep(
             raw.transform(with_local_time(cfg.zone, dates[0] - late, dates[-1]))
-            .transform(classify(max_late, versions))
+            .transform(classify(max_late, by_cell))
             .transform(anonymise(keys, max_late, dates[0] - late, dates[-1])),
             cfg["ingest.keep_rows"],
         )
