@@ -104,6 +104,7 @@ def run_release_days(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> 
     first. A blocked date publishes nothing of itself (its summary says why); the others go."""
     dates = sorted(set(dates))
     ids = {d: new_release_id(d) for d in dates}
+    suites.prefetch_imports()  # while the candidates are read
     log.info("release %s: reading candidates", span(dates))
     with candidates.persisted() as cache:
         inp = candidates.gate_inputs(spark, cfg, dates, cache)

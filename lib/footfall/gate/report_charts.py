@@ -12,7 +12,8 @@ from typing import Any
 from footfall.gate.measures import Volume
 
 
-def _plt() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (files only, no display)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,7 +27,7 @@ def chart_volume(
 ) -> str:
     """volume.png: the date's daily total beside the previous releases', with their median and
     the tolerance band around it."""
-    plt = _plt()
+    plt = pyplot()
     history = volume.history or []
     labels = [d.isoformat()[5:] for d, _ in history] + [date.isoformat()[5:]]
     values = [t for _, t in history] + [volume.total]
@@ -56,7 +57,7 @@ def chart_volume(
 
 def chart_quarantine(folder: Path, reasons: dict[str, int]) -> str:
     """quarantine.png: the quarantined rows of the landing days feeding the date, by reason."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.0), dpi=100)
     ax.barh(list(reasons), list(reasons.values()), color="#b26a00")
     ax.invert_yaxis()

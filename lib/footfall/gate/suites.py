@@ -8,9 +8,11 @@ expectation ends as an `Outcome`; `gate.outcomes.check_rows` makes the result ro
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -194,6 +196,30 @@ def build_suite(name: str, items: Sequence[Entry]) -> Any:
 
 
 # ---- running the suites ---------------------------------------------------------------------
+
+# What a release imports only once it has read its candidates: Great Expectations (the Checker)
+# and matplotlib (the report's charts), 2-3 s of Python in a fresh driver (`footfall release`,
+# jobs/release.py), on the critical path while the driver's threads mostly wait for Spark.
+
+
+def prefetch_imports() -> threading.Thread:
+    """Import Great Expectations and the charts' matplotlib in a background thread, and return
+    it: the release's first Spark reads run meanwhile, and `Checker` then finds the module
+    imported (or waits for the import under way: Python's per-module import lock). An import
+    that fails here fails again, and is reported, where the module is used."""
+
+    def _import() -> None:
+        try:
+            importlib.import_module("great_expectations")
+            from footfall.gate.report_charts import pyplot
+
+            pyplot()
+        except Exception:  # noqa: BLE001 (raised again where it is used)
+            return
+
+    thread = threading.Thread(target=_import, name="footfall-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 class Checker:
