@@ -74,3 +74,16 @@ def test_an_event_gets_the_version_valid_on_its_date_from_a_unique_keyed_join(sp
     (join,) = [n for n in plan_nodes(got) if n.getClass().getSimpleName() == JOIN]
     assert not join.needCopyResult()
     assert got.where(F.col(C.REASON).isNull()).count() == 3
+
+
+def test_a_window_without_any_version_gives_no_slots_and_unknown_cells(spark):
+    cells = cell_slots(cell_versions(_cells(spark)), D("2025-06-01"), D("2025-06-04"))
+    assert (cells.slots, cells.rows.count()) == (0, 0)  # every version starts in 2026
+    schema = (
+        f"{C.IMSI} string, {C.CELL_ID} string, {C.EVENT_TYPE} string, {FIELDS} int, "
+        f"{INSTANT} timestamp, {C.EVENT_DATE} date, {C.LANDING_DATE} date"
+    )
+    at = dt.datetime(2025, 6, 4, 12)
+    event = ("234150000000001", "c1", "data", 6, at, D("2025-06-04"), D("2025-06-04"))
+    (row,) = spark.createDataFrame([event], schema).transform(classify(3, cells)).collect()
+    assert (row[C.AREA_ID], row[C.REGION_ID], row[C.REASON]) == (None, None, "unknown_cell")

@@ -142,9 +142,9 @@ def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
 
     One row per cell makes the events' broadcast join unique-keyed. Joined on the cell and the
     date range, a re-homed cell (two versions) made the join's keys non-unique, and Spark then
-    copies every row the parse pass's generated code outputs, whatever the cell (a tenth of that
-    pass in a 10M profile, the checkpoint's own copy the other half): bench/README.md,
-    twenty-fourth pass."""
+    copied every row the parse pass's generated code output, whatever its cell (copies were a
+    tenth of that pass in a 10M profile: half this one, half the checkpoint's own):
+    bench/README.md, twenty-fourth pass."""
     window = versions.where((F.col("_to") >= F.lit(first)) & (F.col("_from") <= F.lit(last)))
     numbered = window.withColumn(
         "_slot", F.row_number().over(Window.partitionBy("_cell").orderBy("_from")) - 1
@@ -152,13 +152,13 @@ def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
     slots = numbered.agg(F.max("_slot")).first()[0]
     slots = 0 if slots is None else int(slots) + 1
     fields = ("_from", "_to", C.AREA_ID, C.REGION_ID)
-    rows = numbered.groupBy("_cell").agg(
-        *[
-            F.max(F.when(F.col("_slot") == i, F.col(name))).alias(f"{name}{i}")
-            for i in range(slots)
-            for name in fields
-        ]
-    )
+    slotted = [
+        F.max(F.when(F.col("_slot") == i, F.col(name))).alias(f"{name}{i}")
+        for i in range(slots)
+        for name in fields
+    ]
+    # no version in the window: no rows, and every event's cell is unknown (`_of_version`)
+    rows = numbered.groupBy("_cell").agg(*slotted) if slots else numbered.select("_cell")
     return CellSlots(rows, slots)
 
 
