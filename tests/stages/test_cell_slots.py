@@ -8,7 +8,8 @@ import datetime as dt
 
 from conftest import plan_nodes
 from footfall.core import columns as C
-from footfall.stages.ingest import INSTANT, cell_slots, cell_versions, classify
+from footfall.stages.cells import cell_slots, cell_versions
+from footfall.stages.ingest import INSTANT, classify
 from footfall.stages.landing import FIELDS
 from pyspark.sql import functions as F
 

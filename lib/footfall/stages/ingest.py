@@ -10,17 +10,16 @@ files and writing the three tables of METHOD 3.2 is `footfall.stages.ingest_job`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from footfall.core import columns as C
-from footfall.core.errors import UserError
 from footfall.core.tables import EVENTS
 from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
 from footfall.runtime.session import has_function
+from footfall.stages.cells import CellSlots, of_version
 from footfall.stages.landing import FIELDS, Transform
 from footfall.stages.local_clock import local_date_hour, month_number, month_text, utc_offsets
 
@@ -46,7 +45,6 @@ ISO_FORMATS = tuple(
     for t in ("HH:mm:ss.SSSSSSSSS", "HH:mm:ss", "HH:mm")
 )
 NATIVE_INSTANT = "footfall_parse_instant"  # registered by footfall's Spark extension (jvm/)
-OPEN_END = dt.date(9999, 12, 31)
 EVENT_COLUMNS = EVENTS.columns
 
 
@@ -93,89 +91,6 @@ def with_local_time(zone: str, first: dt.date, last: dt.date) -> Transform:
     return _local
 
 
-def cell_versions(cells: DataFrame) -> DataFrame:
-    """Cell versions as (cell, area, region, from, to) with an open valid_to made explicit."""
-    return cells.select(
-        F.col(C.CELL_ID).alias("_cell"),
-        C.AREA_ID,
-        C.REGION_ID,
-        F.col(C.VALID_FROM).alias("_from"),
-        F.coalesce(F.col(C.VALID_TO), F.lit(OPEN_END)).alias("_to"),
-    )
-
-
-def check_cells(cells: DataFrame) -> None:
-    """UserError when a cell version has no known area, a reversed range, or overlaps another."""
-    v = cell_versions(cells)
-    prev_to = F.lag("_to").over(Window.partitionBy("_cell").orderBy("_from", "_to"))
-    problem = (
-        F.when(F.col(C.REGION_ID).isNull(), "area_id not in areas.csv")
-        .when(F.col("_to") < F.col("_from"), "valid_to before valid_from")
-        .when(F.col("_from") <= prev_to, "overlapping versions")
-    )
-    try:
-        found = (
-            v.select("_cell", problem.alias("p")).where(F.col("p").isNotNull()).limit(5).collect()
-        )
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cells.csv or areas.csv could not be parsed: {first}") from None
-    if found:
-        listed = "; ".join(f"{r['_cell']}: {r['p']}" for r in found)
-        raise UserError(f"cells.csv: fix the cell versions ({listed})")
-
-
-@dataclass(frozen=True)
-class CellSlots:
-    """The cell versions that can serve a landing window, one row per cell: `_cell` and, for
-    each slot i < slots, the cell's i-th version (by valid_from) as `_from{i}`, `_to{i}`,
-    `area_id{i}` and `region_id{i}` (null when the cell has fewer versions)."""
-
-    rows: DataFrame
-    slots: int
-
-
-def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
-    """`CellSlots` of the versions (`cell_versions`) valid on any date of first..last (the
-    landing window: a valid event's local date lies in it). The slots are counted by a small
-    Spark job over the reference table.
-
-    One row per cell makes the events' broadcast join unique-keyed. Joined on the cell and the
-    date range, a re-homed cell (two versions) made the join's keys non-unique, and Spark then
-    copied every row the parse pass's generated code output, whatever its cell (copies were a
-    tenth of that pass in a 10M profile: half this one, half the checkpoint's own):
-    bench/README.md, twenty-fourth pass."""
-    window = versions.where((F.col("_to") >= F.lit(first)) & (F.col("_from") <= F.lit(last)))
-    numbered = window.withColumn(
-        "_slot", F.row_number().over(Window.partitionBy("_cell").orderBy("_from")) - 1
-    )
-    slots = numbered.agg(F.max("_slot")).first()[0]
-    slots = 0 if slots is None else int(slots) + 1
-    fields = ("_from", "_to", C.AREA_ID, C.REGION_ID)
-    slotted = [
-        F.max(F.when(F.col("_slot") == i, F.col(name))).alias(f"{name}{i}")
-        for i in range(slots)
-        for name in fields
-    ]
-    # no version in the window: no rows, and every event's cell is unknown (`_of_version`)
-    rows = numbered.groupBy("_cell").agg(*slotted) if slots else numbered.select("_cell")
-    return CellSlots(rows, slots)
-
-
-def _of_version(date: Column, slots: int, name: str) -> Column:
-    """The column `name` of the cell's version valid on date (null when none is)."""
-    if not slots:
-        return F.lit(None).cast("string")
-
-    def valid(i: int) -> Column:
-        return date.between(F.col(f"_from{i}"), F.col(f"_to{i}"))
-
-    picked = F.when(valid(0), F.col(f"{name}0"))
-    for i in range(1, slots):
-        picked = picked.when(valid(i), F.col(f"{name}{i}"))
-    return picked
-
-
 def classify(max_lateness: int, cells: CellSlots) -> Transform:
     """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3).
     Each row's landing day is its LANDING_DATE column (a run may read several landing days)."""
@@ -187,7 +102,7 @@ def classify(max_lateness: int, cells: CellSlots) -> Transform:
         joined = joined.select(
             *[rows[c] for c in rows.columns],
             *[
-                _of_version(F.col(C.EVENT_DATE), cells.slots, name).alias(name)
+                of_version(F.col(C.EVENT_DATE), cells.slots, name).alias(name)
                 for name in (C.AREA_ID, C.REGION_ID)
             ],
         )

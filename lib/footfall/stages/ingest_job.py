@@ -27,11 +27,9 @@ from footfall.runtime.concurrent import run_together
 from footfall.runtime.kept_rows import keep
 from footfall.runtime.session import UNCOMPRESSED_CACHE, session_conf
 from footfall.stages import landing
+from footfall.stages.cells import cell_slots, cell_versions, check_cells
 from footfall.stages.ingest import (
     anonymise,
-    cell_slots,
-    cell_versions,
-    check_cells,
     classify,
     quarantined,
     salt_buckets,
