@@ -97,3 +97,24 @@ def test_salt_buckets_fill_the_shuffle_partitions_with_the_days_regions():
     assert salt_buckets(8, 10, 4) == 1
     assert salt_buckets(80, 3, 4) == 7
     assert salt_buckets(8, 1, 0) == 8
+
+
+# every METHOD event type, each with an mcc (an IMSI's first three digits), leading zeros too
+TYPED = list(zip(C.EVENT_TYPES, ("001", "010", "234", "999", "310", "100", "235"), strict=True))
+
+
+def test_event_types_and_mccs_cross_the_shuffle_as_small_numbers_and_come_back_as_text(spark):
+    at = dt.datetime(2026, 3, 29, 9)
+    rows = [
+        (None, at, bytes(16), LANDING, "c1", "A1", "R0", mcc, kind, LANDING) for kind, mcc in TYPED
+    ]
+    got = spark.createDataFrame(rows, _classified(spark).schema).transform(_valid(1))
+    assert sorted((r[C.EVENT_TYPE], r[C.MCC]) for r in got.collect()) == sorted(TYPED)
+    assert dict(got.dtypes)[C.EVENT_TYPE] == dict(got.dtypes)[C.MCC] == "string"
+    # through the exchange (and the dedup's keys) as a byte and a short: 16 bytes less a row
+    (exchange,) = [n for n in plan_nodes(got) if n.getClass().getSimpleName() == EXCHANGE]
+    output = exchange.child().output()
+    shuffled = {
+        f.name(): f.dataType().simpleString() for f in map(output.apply, range(output.size()))
+    }
+    assert (shuffled[C.EVENT_TYPE], shuffled[C.MCC]) == ("tinyint", "smallint")
