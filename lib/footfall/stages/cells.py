@@ -47,33 +47,56 @@ def check_cells(cells: DataFrame) -> None:
         raise UserError(f"cells.csv: fix the cell versions ({listed})")
 
 
+AREA_CODE, REGION_CODE = "_area", "_region"
+
+
 @dataclass(frozen=True)
 class CellSlots:
     """The cell versions that can serve a landing window, one row per cell: `_cell` and, for
     each slot i < slots, the cell's i-th version (by valid_from) as `_from{i}`, `_to{i}`,
-    `area_id{i}` and `region_id{i}` (null when the cell has fewer versions)."""
+    `_area{i}` and `_region{i}` (null when the cell has fewer versions).
+
+    Areas and regions are small integer codes; `names` is the table back to text: one row per
+    area of the window, (`_area`, area_id, region_id); `regions`: how many regions it has."""
 
     rows: DataFrame
     slots: int
+    names: DataFrame
+    regions: int
 
 
 def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
     """`CellSlots` of the versions (`cell_versions`) valid on any date of first..last (the
-    landing window: a valid event's local date lies in it). The slots are counted by a small
-    Spark job over the reference table.
+    landing window: a valid event's local date lies in it). Two small Spark jobs over the
+    reference table: its areas (one row each) and the slots' count.
 
     One row per cell makes the events' broadcast join unique-keyed. Joined on the cell and the
     date range, a re-homed cell (two versions) made the join's keys non-unique, and Spark then
     copied every row the parse pass's generated code output, whatever its cell (copies were a
     tenth of that pass in a 10M profile: half this one, half the checkpoint's own):
-    bench/README.md, twenty-fourth pass."""
+    bench/README.md, twenty-fourth pass.
+
+    Codes, not text: an area and a region are 8 bytes of an event's row as an int, 16 or more as
+    text, in ingest's kept rows, its shuffle and its dedup's keys; the events get their text
+    back after the dedup (`footfall.stages.ingest.valid_events`). An area lies in one region
+    (areas.csv), so the area's code gives both."""
     window = versions.where((F.col("_to") >= F.lit(first)) & (F.col("_from") <= F.lit(last)))
-    numbered = window.withColumn(
+    areas = sorted(tuple(r) for r in window.select(C.AREA_ID, C.REGION_ID).distinct().collect())
+    regions = sorted({region for _, region in areas})
+    spark = versions.sparkSession
+    names = spark.createDataFrame(
+        [(i, area, region) for i, (area, region) in enumerate(areas)],
+        f"{AREA_CODE} int, {C.AREA_ID} string, {C.REGION_ID} string",
+    )
+    codes = [(i, regions.index(region), area) for i, (area, region) in enumerate(areas)]
+    by_area = spark.createDataFrame(codes, f"{AREA_CODE} int, {REGION_CODE} int, _area_id string")
+    coded = window.join(F.broadcast(by_area), window[C.AREA_ID] == by_area["_area_id"])
+    numbered = coded.withColumn(
         "_slot", F.row_number().over(Window.partitionBy("_cell").orderBy("_from")) - 1
     )
     slots = numbered.agg(F.max("_slot")).first()[0]
     slots = 0 if slots is None else int(slots) + 1
-    fields = ("_from", "_to", C.AREA_ID, C.REGION_ID)
+    fields = ("_from", "_to", AREA_CODE, REGION_CODE)
     slotted = [
         F.max(F.when(F.col("_slot") == i, F.col(name))).alias(f"{name}{i}")
         for i in range(slots)
@@ -81,13 +104,14 @@ def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
     ]
     # no version in the window: no rows, and every event's cell is unknown (`_of_version`)
     rows = numbered.groupBy("_cell").agg(*slotted) if slots else numbered.select("_cell")
-    return CellSlots(rows, slots)
+    return CellSlots(rows, slots, names, len(regions))
 
 
 def of_version(date: Column, slots: int, name: str) -> Column:
-    """The column `name` of the cell's version valid on date (null when none is)."""
+    """The code `name` (AREA_CODE, REGION_CODE) of the cell's version valid on date (null when
+    none is)."""
     if not slots:
-        return F.lit(None).cast("string")
+        return F.lit(None).cast("int")
 
     def valid(i: int) -> Column:
         return date.between(F.col(f"_from{i}"), F.col(f"_to{i}"))

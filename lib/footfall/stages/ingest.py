@@ -19,7 +19,7 @@ from footfall.core.tables import EVENTS
 from footfall.privacy.identifiers import scrubbed, shape
 from footfall.privacy.tokens import with_tokens
 from footfall.runtime.session import has_function
-from footfall.stages.cells import CellSlots, of_version
+from footfall.stages.cells import AREA_CODE, REGION_CODE, CellSlots, of_version
 from footfall.stages.landing import FIELDS, Transform
 from footfall.stages.local_clock import local_date_hour, month_number, month_text, utc_offsets
 
@@ -92,8 +92,9 @@ def with_local_time(zone: str, first: dt.date, last: dt.date) -> Transform:
 
 
 def classify(max_lateness: int, cells: CellSlots) -> Transform:
-    """Join the cell version valid on the local date; add the first quarantine reason (METHOD 3).
-    Each row's landing day is its LANDING_DATE column (a run may read several landing days)."""
+    """Join the cell version valid on the local date (its area's and region's codes, AREA_CODE
+    and REGION_CODE: `CellSlots`); add the first quarantine reason (METHOD 3). Each row's
+    landing day is its LANDING_DATE column (a run may read several landing days)."""
 
     def _classify(rows: DataFrame) -> DataFrame:
         imsi_ok = is_imsi(F.col(C.IMSI), has_function(rows.sparkSession, NATIVE_DIGITS))
@@ -103,7 +104,7 @@ def classify(max_lateness: int, cells: CellSlots) -> Transform:
             *[rows[c] for c in rows.columns],
             *[
                 of_version(F.col(C.EVENT_DATE), cells.slots, name).alias(name)
-                for name in (C.AREA_ID, C.REGION_ID)
+                for name in (AREA_CODE, REGION_CODE)
             ],
         )
         date, landing_date = F.col(C.EVENT_DATE), F.col(C.LANDING_DATE)
@@ -118,7 +119,7 @@ def classify(max_lateness: int, cells: CellSlots) -> Transform:
             .when(
                 ~F.coalesce(F.col(C.EVENT_TYPE).isin(*C.EVENT_TYPES), F.lit(False)), BAD_EVENT_TYPE
             )
-            .when(F.col(C.AREA_ID).isNull(), UNKNOWN_CELL)
+            .when(F.col(AREA_CODE).isNull(), UNKNOWN_CELL)
         )
         return joined.withColumn(C.REASON, reason)
 
@@ -159,7 +160,8 @@ def anonymise(keys: DataFrame, max_lateness: int, first: dt.date, last: dt.date)
             rows.withColumn(C.EVENT_TIME, F.when(quarantined, scrubbed(F.col(C.EVENT_TIME), True)))
             # only the quarantine keeps the source file: valid rows cache no file name
             .withColumn(C.SOURCE_FILE, F.when(reason.isNotNull(), F.col(C.SOURCE_FILE)))
-            .withColumn(C.MCC, F.when(valid_imsi, F.substring(C.IMSI, 1, 3)))
+            # a short (`valid_events`): only valid events keep the mcc
+            .withColumn(C.MCC, F.when(valid_imsi, F.substring(C.IMSI, 1, 3).cast("short")))
             .withColumn(IMSI_SHAPE, F.when(quarantined, shape(F.col(C.IMSI))))
             .withColumn(MSISDN_SHAPE, F.when(quarantined, shape(F.col(C.MSISDN))))
             .withColumn(IMEI_SHAPE, F.when(quarantined, shape(F.col(C.IMEI))))
@@ -180,18 +182,22 @@ def salt_buckets(shuffle_partitions: int, landing_days: int, regions: int) -> in
     return max(1, -(-shuffle_partitions // max(1, landing_days * regions)))
 
 
-def valid_events(buckets: int, zone: str, first: dt.date, last: dt.date) -> Transform:
+def valid_events(
+    buckets: int, zone: str, first: dt.date, last: dt.date, names: DataFrame
+) -> Transform:
     """Valid rows, one per (landing day, token, instant, cell, type): each landing day's
     duplicates dropped (METHOD 3) in the one shuffle that clusters the files (METHOD 3.2).
-    zone, first..last: as `with_local_time`'s, for the local hour and the period."""
+    zone, first..last: as `with_local_time`'s, for the local hour and the period; names: the
+    area and region of each area code (`CellSlots.names`)."""
     offsets = utc_offsets(zone, first, last)
     derived = (C.EVENT_HOUR, C.PERIOD)
+    named, codes = (C.AREA_ID, C.REGION_ID), (AREA_CODE, REGION_CODE)
 
     def _valid(classified: DataFrame) -> DataFrame:
         rows = (
             classified.where(F.col(C.REASON).isNull())
             .withColumn(C.EVENT_TIME, F.col(INSTANT))
-            .select(*[c for c in EVENT_COLUMNS if c not in derived])
+            .select(*[c for c in EVENT_COLUMNS if c not in (*derived, *named)], *codes)
         )
         # a salt from the token spreads a landing day's own date of a big region over `buckets`
         # tasks (late dates are small: one task, one file); copies of an event share every
@@ -208,22 +214,25 @@ def valid_events(buckets: int, zone: str, first: dt.date, last: dt.date) -> Tran
         # none) and the period follow from the instant and the date: added after the dedup,
         # they are neither kept, shuffled nor hashed (24 bytes of a ~200-byte valid row)
         _, hour = local_date_hour(F.col(C.EVENT_TIME), zone, offsets)
-        # the event type (one of METHOD's seven: `classify` quarantines the rest) and the mcc
-        # (an IMSI's first three digits: `is_imsi`) cross the shuffle and the dedup's keys as a
-        # byte and a short, each 16 bytes narrower than text in Spark's rows: 100M pair, the
-        # shuffle 3,979 -> 3,543 MiB, ingest 506.8 -> 501.3 executor s (bench/README.md,
-        # twenty-fifth pass). 1:1 both ways, so the dedup drops the same rows
+        # numbers, not text, through the shuffle and the dedup's keys (1:1 both ways: the dedup
+        # drops the same rows): the event type (one of METHOD's seven: `classify` quarantines
+        # the rest) as a byte, the mcc (`anonymise`) as a short, the area and region as their
+        # `CellSlots` codes; each 8 bytes or more narrower than text in Spark's rows. Text again
+        # after the dedup; an area lies in one region, so its code gives both (an int-keyed
+        # broadcast lookup). 100M pairs, ingest executor s: 506.8 -> 501.3 (type, mcc), 512.1
+        # -> 504.8 (codes, in the kept rows too) (bench/README.md, twenty-fifth pass)
         types = F.array(*[F.lit(t) for t in C.EVENT_TYPES])
         return (
             rows.withColumn(SALT, salt)
             .withColumn(C.EVENT_TYPE, F.array_position(types, F.col(C.EVENT_TYPE)).cast("byte"))
             .withColumn(C.MCC, F.col(C.MCC).cast("short"))
-            .repartition(C.EVENT_DATE, C.REGION_ID, SALT)
+            .repartition(C.EVENT_DATE, REGION_CODE, SALT)
             .distinct()
             .withColumn(C.EVENT_TYPE, F.element_at(types, F.col(C.EVENT_TYPE).cast("int")))
             .withColumn(C.MCC, F.lpad(F.col(C.MCC).cast("string"), 3, "0"))
             .withColumn(C.EVENT_HOUR, hour)
             .withColumn(C.PERIOD, month_text(F.col(C.EVENT_DATE), first, last))
+            .join(F.broadcast(names), AREA_CODE)
             .select(*EVENT_COLUMNS)
         )
 

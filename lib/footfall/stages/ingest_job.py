@@ -171,12 +171,10 @@ def _ingest_batch(
     with session_conf(spark, _settings(cfg)):
         cells = lake.read_cells(spark, cfg)
         check_cells(cells)
-        versions = cell_versions(cells)
-        regions = versions.select(C.REGION_ID).distinct().count()
         late = dt.timedelta(days=max_late)
-        by_cell = cell_slots(versions, dates[0] - late, dates[-1])
+        by_cell = cell_slots(cell_versions(cells), dates[0] - late, dates[-1])
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
-        buckets = salt_buckets(partitions, len(dates), regions)
+        buckets = salt_buckets(partitions, len(dates), by_cell.regions)
         raw = _raw_rows(spark, cfg, files, grouped)
         keys = period_keys_frame(spark, master_key, periods)
         # kept: the landing files are read and parsed once for the counts and both writes.
@@ -199,7 +197,7 @@ def _ingest_batch(
                     "ingest %s: a landing file failed to read; ingesting day by day", span(dates)
                 )
                 return None
-            return _write_days(spark, cfg, files, classified, counts, buckets)
+            return _write_days(spark, cfg, files, classified, counts, buckets, by_cell.names)
         finally:
             release()
 
@@ -229,14 +227,20 @@ def _classify_counts(
 
 
 def _write_events(
-    spark: SparkSession, cfg: Config, dates: list[dt.date], classified: DataFrame, buckets: int
+    spark: SparkSession,
+    cfg: Config,
+    dates: list[dt.date],
+    classified: DataFrame,
+    buckets: int,
+    names: DataFrame,
 ) -> dict[dt.date, int]:
-    """Replace the landing days' valid events; the events written per landing day."""
+    """Replace the landing days' valid events (`valid_events`' buckets and names); the events
+    written per landing day."""
     first_day = dates[0] - dt.timedelta(days=cfg["ingest.max_lateness_days"])
     landing_days = landing_between(dates[0], dates[-1])
     # the event_date bounds let Delta prune the replaced partitions; landing_date picks the rows
     event_days = lake.Rows(C.EVENT_DATE, first_day, dates[-1])
-    events = classified.transform(valid_events(buckets, cfg.zone, first_day, dates[-1]))
+    events = classified.transform(valid_events(buckets, cfg.zone, first_day, dates[-1], names))
     lake.replace_where(events, cfg, tables.EVENTS, landing_days, event_days)
     written = (
         lake.read_slice(spark, cfg, tables.EVENTS, event_days, landing_days)
@@ -254,6 +258,7 @@ def _write_days(
     classified: DataFrame,
     counts: dict[dt.date, dict[str, int]],
     buckets: int,
+    names: DataFrame,
 ) -> list[LandingDaySummary]:
     """Replace the landing days of files in events, quarantine and ingest_log; a summary per
     day."""
@@ -264,7 +269,7 @@ def _write_days(
     valid, _ = run_together(
         spark,
         [
-            partial(_write_events, spark, cfg, dates, classified, buckets),
+            partial(_write_events, spark, cfg, dates, classified, buckets, names),
             partial(
                 lake.replace_where,
                 classified.transform(quarantined),
