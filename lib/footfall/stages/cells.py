@@ -82,15 +82,13 @@ def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
     (areas.csv), so the area's code gives both."""
     window = versions.where((F.col("_to") >= F.lit(first)) & (F.col("_from") <= F.lit(last)))
     areas = sorted(tuple(r) for r in window.select(C.AREA_ID, C.REGION_ID).distinct().collect())
-    regions = sorted({region for _, region in areas})
-    spark = versions.sparkSession
-    names = spark.createDataFrame(
-        [(i, area, region) for i, (area, region) in enumerate(areas)],
-        f"{AREA_CODE} int, {C.AREA_ID} string, {C.REGION_ID} string",
+    region_code = {region: i for i, region in enumerate(sorted({r for _, r in areas}))}
+    # one table of codes: the slots' (by area_id) and the way back to text (`names`)
+    table = versions.sparkSession.createDataFrame(
+        [(i, region_code[region], area, region) for i, (area, region) in enumerate(areas)],
+        f"{AREA_CODE} int, {REGION_CODE} int, {C.AREA_ID} string, {C.REGION_ID} string",
     )
-    codes = [(i, regions.index(region), area) for i, (area, region) in enumerate(areas)]
-    by_area = spark.createDataFrame(codes, f"{AREA_CODE} int, {REGION_CODE} int, _area_id string")
-    coded = window.join(F.broadcast(by_area), window[C.AREA_ID] == by_area["_area_id"])
+    coded = window.join(F.broadcast(table.drop(C.REGION_ID)), C.AREA_ID)
     numbered = coded.withColumn(
         "_slot", F.row_number().over(Window.partitionBy("_cell").orderBy("_from")) - 1
     )
@@ -104,7 +102,7 @@ def cell_slots(versions: DataFrame, first: dt.date, last: dt.date) -> CellSlots:
     ]
     # no version in the window: no rows, and every event's cell is unknown (`_of_version`)
     rows = numbered.groupBy("_cell").agg(*slotted) if slots else numbered.select("_cell")
-    return CellSlots(rows, slots, names, len(regions))
+    return CellSlots(rows, slots, table.drop(REGION_CODE), len(region_code))
 
 
 def of_version(date: Column, slots: int, name: str) -> Column:

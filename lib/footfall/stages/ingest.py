@@ -232,6 +232,7 @@ def valid_events(
             .withColumn(C.MCC, F.lpad(F.col(C.MCC).cast("string"), 3, "0"))
             .withColumn(C.EVENT_HOUR, hour)
             .withColumn(C.PERIOD, month_text(F.col(C.EVENT_DATE), first, last))
+            # inner: every valid row's code is one of `names` (`CellSlots`: both from one table)
             .join(F.broadcast(names), AREA_CODE)
             .select(*EVENT_COLUMNS)
         )
