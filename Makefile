@@ -50,14 +50,11 @@ setup: $(VENV)/.installed $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR)
 
 # the drivers' class archive (JDK CDS; README "Faster local drivers"): a short Spark run (about a
 # minute) after which every driver started from Python maps Spark's and Delta's classes instead
-# of loading them, a few seconds sooner each; retrained when a jar changes. It pays where many
-# drivers start (the bench: one per stage and scale), not in the demo's or the tests' one driver
-CDS_STAMP := $(FOOTFALL_JARS_DIR)/cds/.trained
-$(CDS_STAMP): $(FOOTFALL_JARS_DIR)/.resolved $(EXT_JAR)
-	$(PY) -m footfall.runtime.class_archive --dir $(FOOTFALL_JARS_DIR)
-	mkdir -p $(@D) && touch $@
-
-class-archive: setup $(CDS_STAMP)
+# of loading them, a few seconds sooner each; trained again when the drivers' Java, PySpark or a
+# jar changes (the archive is named by them). It pays where many drivers start (the bench: one
+# per stage and scale), not in the demo's or the tests' one driver
+class-archive: setup
+	$(PY) -m footfall.runtime.class_archive --dir $(FOOTFALL_JARS_DIR) --if-missing
 
 # footfall generate, run, evaluate, compare and impact (the commands it prints), in one driver JVM
 demo: setup
@@ -83,7 +80,7 @@ package: setup
 	bash scripts/package.sh
 
 # BENCH_SCALES=1,10[,100] (millions of events), BENCH_REPEATS=N or one per scale (3,1); not in `make test`
-bench: setup $(CDS_STAMP)
+bench: class-archive
 	$(PY) bench/run.py
 
 # WORKERS=1|2 (default 2); the same range locally, then the released tables must be equal

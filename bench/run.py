@@ -132,8 +132,10 @@ def cpu_reference(tries: int = 3) -> float:
 def versions() -> dict:
     import footfall
     import pyspark
-    from footfall.runtime import class_archive
+    from footfall.runtime import class_archive, java
 
+    home = java.choose()  # the runtime the stages' drivers start on (`build_spark`)
+    runtime = java.version(home) if home is not None else None
     sha = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -150,6 +152,8 @@ def versions() -> dict:
         "git": sha + ("+dirty" if dirty else ""),
         "pyspark": pyspark.__version__,
         "delta_jar": delta[0] if delta else "?",
+        # the drivers' Java (runtime.java): the newest supported unless JAVA_HOME names one
+        "java": ".".join(map(str, runtime)) if runtime else "the java on PATH",
         # the drivers' class archive (README "Faster local drivers"), or none
         "class_archive": archive.name if archive is not None and archive.is_file() else "none",
     }
@@ -751,6 +755,7 @@ def markdown(res: dict) -> str:
         "",
         f"Machine: {mc['nproc']} cores ({mc['cpu_model']}), {mc['memory_gib']} GiB; "
         f"footfall {vs['footfall']} ({vs['git']}), PySpark {vs['pyspark']}, {vs['delta_jar']}, "
+        f"Java {vs.get('java', '?')}, "
         f"drivers' class archive {vs.get('class_archive', 'none')}.",
         f"Spark: master {sp['master']} (cores = {res['cores']}), driver memory "
         f"{sp['driver_memory']}, shuffle partitions {sp['shuffle_partitions']} per 10M events "

@@ -25,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from footfall.runtime import java
 from footfall.runtime.jars import cached_jars, default_jars_dir
 
 FOLDER = "cds"
@@ -128,6 +129,7 @@ def _workload(folder: Path, java_options: str) -> None:
 def train(jars_dir: Path) -> Path | None:
     """Run the workload in a fresh driver that dumps its classes at exit; the archive's path,
     or None (with a warning) when this JVM cannot make one."""
+    java.choose()  # the runtime the drivers will start on (`build_spark`)
     target = archive_path(jars_dir)
     if target is None:
         print("warning: no java found: no class archive", file=sys.stderr)
@@ -159,7 +161,18 @@ def _dump(folder: str, dump: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the driver JVM's class archive (CDS).")
     parser.add_argument("--dir", type=Path, default=default_jars_dir(), help="jar cache folder")
+    parser.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="train only when the drivers' Java, PySpark and jars have no archive yet",
+    )
     args = parser.parse_args(argv)
+    if args.if_missing:
+        java.choose()
+        existing = archive_path(args.dir)
+        if existing is not None and existing.is_file():
+            print(f"The driver's class archive is trained: {existing}")
+            return 0
     built = train(args.dir)
     if built is not None:
         print(f"Trained the driver's class archive: {built}")

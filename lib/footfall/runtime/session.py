@@ -12,7 +12,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from footfall.core.errors import UserError
-from footfall.runtime import class_archive
+from footfall.runtime import class_archive, java
 from footfall.runtime.jars import EXTENSION_CLASS, EXTENSION_JAR, cached_jars, default_jars_dir
 
 log = logging.getLogger(__name__)
@@ -120,10 +120,12 @@ def build_spark(spark_settings: Mapping[str, str] | None = None) -> SparkSession
         settings["spark.jars"] = ",".join(jars)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if not _submitted():
-        # a driver this process starts maps its classes from the archive (when one was trained)
-        java = class_archive.driver_options(settings.get(DRIVER_JAVA, ""))
-        if java:
-            settings[DRIVER_JAVA] = java
+        # a driver this process starts runs on the newest supported Java (unless JAVA_HOME says
+        # which) and maps its classes from that Java's archive (when one was trained)
+        java.choose()
+        options = class_archive.driver_options(settings.get(DRIVER_JAVA, ""))
+        if options:
+            settings[DRIVER_JAVA] = options
         # local Python workers (DP noise on cells) use the driver's env
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder
