@@ -17,6 +17,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from footfall.runtime import java
+
 HIDDEN = ("FOOTFALL_TOKEN_KEY", "FOOTFALL_JARS_DIR")  # never in a daemon's environment
 
 
@@ -38,9 +40,11 @@ def free_port() -> int:
 
 
 def daemon_env(**extra: str) -> dict[str, str]:
-    """A Spark process's environment: loopback only, this venv's Python, and no token key."""
+    """A Spark process's environment: loopback only, this venv's Python, the Java that local
+    drivers run on (`java.choose`), and no token key."""
     import pyspark
 
+    java.choose()
     env = {k: v for k, v in os.environ.items() if k not in HIDDEN}
     env.update(
         SPARK_HOME=str(Path(pyspark.__file__).parent),
