@@ -38,7 +38,7 @@ export SPARK_DAEMON_MEMORY=${SPARK_DAEMON_MEMORY:-512m}
 # for the local-mode steps only (generate, the comparison run, the lake comparison)
 export FOOTFALL_JARS_DIR=${FOOTFALL_JARS_DIR:-$ROOT/.cache/jars}
 # the cluster's JVMs on the Java that footfall's local drivers run on (README "Which Java")
-JAVA_HOME=${JAVA_HOME:-$("$PY" -c 'from footfall.runtime import java; print(java.newest() or "")')}
+JAVA_HOME=$("$PY" -c 'from footfall.runtime import java; print(java.choose() or "")')
 export JAVA_HOME
 SPARK_CLASS=$ROOT/.venv/bin/spark-class
 SPARK_SUBMIT=$ROOT/.venv/bin/spark-submit

@@ -2,6 +2,7 @@
 JDK homes, unless JAVA_HOME names one."""
 
 import os
+from pathlib import Path
 
 from footfall.runtime import java
 
@@ -48,5 +49,5 @@ def test_choose_sets_java_home_only_when_it_is_unset(tmp_path, monkeypatch):
     assert java.choose((tmp_path,)) == newest
     assert os.environ["JAVA_HOME"] == str(newest)
     monkeypatch.setenv("JAVA_HOME", "/opt/my-jdk")
-    assert java.choose((tmp_path,)) == java.Path("/opt/my-jdk")
+    assert java.choose((tmp_path,)) == Path("/opt/my-jdk")
     assert os.environ["JAVA_HOME"] == "/opt/my-jdk"

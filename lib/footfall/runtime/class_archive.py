@@ -129,7 +129,6 @@ def _workload(folder: Path, java_options: str) -> None:
 def train(jars_dir: Path) -> Path | None:
     """Run the workload in a fresh driver that dumps its classes at exit; the archive's path,
     or None (with a warning) when this JVM cannot make one."""
-    java.choose()  # the runtime the drivers will start on (`build_spark`)
     target = archive_path(jars_dir)
     if target is None:
         print("warning: no java found: no class archive", file=sys.stderr)
@@ -167,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         help="train only when the drivers' Java, PySpark and jars have no archive yet",
     )
     args = parser.parse_args(argv)
+    java.choose()  # the runtime the drivers will start on (`build_spark`): its archive
     if args.if_missing:
-        java.choose()
         existing = archive_path(args.dir)
         if existing is not None and existing.is_file():
             print(f"The driver's class archive is trained: {existing}")
