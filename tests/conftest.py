@@ -38,11 +38,9 @@ TEST_SPARK = {
     "spark.sql.codegen.cache.maxEntries": "2000",
     # the jobs' driver collector (conf/base.yaml): tests/gate and test_presence, local[2], one
     # run after the other: G1 326.6 and 320.4 s, throughput collector 306.9 and 299.5 s.
-    # Smaller inlining budgets for C2: the suite's JVM spent 263 s of its 978 s of CPU compiling
-    # (C2 223 s, -XX:+CITime), mostly Spark's own planning code, for tests whose rows are too
-    # few for peak code speed to pay it back. The whole suite, one core each, both at once:
-    # 1,123.3 -> 964.3 s (-14%); two modules, cores swapped: -10% both ways (bench/README.md,
-    # twenty-seventh pass). Only here: the jobs' long stages keep HotSpot's defaults.
+    # Smaller C2 inlining budgets: a quarter of the suite's CPU is the JIT compiling Spark's own
+    # code, and the tests' rows are too few to pay it back; the whole suite, one core each at
+    # once, 1,123.3 -> 964.3 s (bench/README.md, twenty-seventh pass). The jobs keep the defaults.
     "spark.driver.extraJavaOptions": (
         "-XX:+UseParallelGC -XX:InlineSmallCode=1000 -XX:MaxInlineSize=20 -XX:FreqInlineSize=150"
     ),
